@@ -1,0 +1,1 @@
+"""Sub-commands of the ``civreg`` CLI, one typer app per module."""
