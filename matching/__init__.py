@@ -1,0 +1,1 @@
+"""Matching: the population DB adapter and import, blocking, comparison, the model, decisions."""
