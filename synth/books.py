@@ -2,7 +2,7 @@
 
 The generator (:mod:`synth.district`) writes register books as JSON (``books/<book_id>.json``,
 one :class:`RegisterBook` each); the renderer (:mod:`synth.render`) turns them into scans and
-writes the ground truth of every page beside each file.
+writes the ground truth of every page to a sibling ``truth/`` tree.
 
 ``BookEntry.written`` holds each field's text exactly as the clerk wrote it in the book (with
 the discrepancies the generator injected); ``BookEntry.truth`` the true value in canonical form
@@ -82,7 +82,7 @@ class RegisterBook(BaseModel):
     entries: list[BookEntry]
 
 
-# Ground truth written by the renderer beside each file: ``<file>.truth.json``.
+# Ground truth written by the renderer beside the scans: ``truth/<batch>/<file>.json``.
 
 
 class TruthField(BaseModel):
