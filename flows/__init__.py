@@ -1,0 +1,1 @@
+"""Prefect flows that wire the stages, and the export and sync steps they call (plain functions)."""

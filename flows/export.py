@@ -1,0 +1,391 @@
+"""The Parquet export: one dataset per register type, partitioned by registration year and ward.
+
+Layout: ``<export_dir>/<register_type>/registration_year=YYYY/ward_code=NNNNN/data.parquet``
+(hive style; a missing year or ward is ``__HIVE_DEFAULT_PARTITION__``). Columns are
+:func:`schemas.arrow.export_schema`, partition keys included, so every file stands on its own and
+ward codes keep their leading zeros; the file metadata holds the schema version, the run id and
+the partition's content fingerprint.
+
+- **Atomic**: a partition is written to a hidden temporary file beside its target, synced, then
+  ``os.replace``d over it; a run that dies leaves the previous file whole (and a stray temporary
+  file that the next run removes).
+- **Nothing rewritten for nothing**: the fingerprint (a hash of the schema, each record's content
+  hash and its link) is compared with the one in the existing file; an unchanged partition keeps
+  its file, and with it the run id of the run that wrote it. A steward's new decision changes the
+  fingerprint of its record's partition only.
+
+Reading: ``duckdb.read_parquet('<dir>/birth/**/*.parquet', hive_partitioning=true)``,
+``pyarrow.dataset.dataset('<dir>/birth')``, ``pandas.read_parquet(file)``. Because the partition
+keys are also columns, pyarrow's and pandas' *directory* readers, which add the keys again from
+the paths, need ``partitioning=None``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
+
+from civreg.errors import DataValidationError, StoreError
+from schemas.arrow import (
+    EXPORT_SCHEMA_VERSION,
+    METADATA_RUN_ID,
+    ExportLink,
+    MarriageExportLink,
+    PartyLink,
+    export_schema,
+    record_to_row,
+    rows_to_table,
+)
+from schemas.enums import DecisionKind, MatchStatus, RegisterType
+from schemas.records import CivilRecordBase
+from schemas.store import Party
+from store import (
+    PARTIES,
+    RecordKey,
+    StoredDecision,
+    content_hash,
+    latest_decisions,
+    load_records,
+    record_keys,
+    record_status,
+    set_watermark,
+)
+from store.status import EXPORTED_ROWS_WATERMARK
+
+log = logging.getLogger(__name__)
+
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+"""Hive's name for a partition whose key is missing (DuckDB and pyarrow read it as null)."""
+FINGERPRINT_KEY = b"civreg.export_fingerprint"
+LAST_RUN_WATERMARK = "export.run_id"
+TEMP_SUFFIX = ".tmp"
+_SAFE_KEY = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
+_SAFE_RUN_ID = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
+
+LINKED_KINDS = frozenset({DecisionKind.AUTO_LINK, DecisionKind.STEWARD_LINK})
+
+
+class ExportOptions(BaseModel):
+    """What to export and how to compress it."""
+
+    register_types: tuple[RegisterType, ...] = tuple(RegisterType)
+    compression: str = Field("zstd", description="Parquet codec (zstd, snappy, gzip, none).")
+    file_name: str = Field("data.parquet", pattern=r"^[^/\\.][^/\\]*\.parquet$")
+
+
+class PartitionAction(StrEnum):
+    """What an export run did to one partition's file."""
+
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+
+
+class PartitionResult(BaseModel):
+    """One partition file: where, how many rows, and which run's data it holds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    register_type: RegisterType
+    path: Path = Field(description="Relative to the export folder.")
+    rows: int
+    action: PartitionAction
+    run_id: str | None = Field(description="The run whose data the file holds (None: removed).")
+
+
+class ExportReport(BaseModel):
+    """What an export run did, and what the datasets hold after it."""
+
+    run_id: str
+    export_dir: Path
+    partitions: list[PartitionResult] = Field(default_factory=list)
+    rows_by_status: dict[RegisterType, dict[MatchStatus, int]] = Field(default_factory=dict)
+
+    def count(self, action: PartitionAction) -> int:
+        return sum(1 for p in self.partitions if p.action is action)
+
+    @property
+    def rows(self) -> int:
+        """Rows in the datasets after this run (written and unchanged partitions)."""
+        return sum(p.rows for p in self.partitions if p.action is not PartitionAction.REMOVED)
+
+    @property
+    def rows_written(self) -> int:
+        return sum(p.rows for p in self.partitions if p.action is PartitionAction.WRITTEN)
+
+
+@dataclass(frozen=True, order=True)
+class PartitionKey:
+    """A partition of a dataset: registration year and ward code (either may be missing)."""
+
+    registration_year: int | None
+    ward_code: str | None
+
+    def relative_dir(self) -> Path:
+        year = NULL_PARTITION if self.registration_year is None else str(self.registration_year)
+        ward = NULL_PARTITION if self.ward_code is None else self.ward_code
+        return Path(f"registration_year={year}") / f"ward_code={ward}"
+
+    @classmethod
+    def of(cls, key: RecordKey) -> PartitionKey:
+        if key.ward_code is not None and not _SAFE_KEY.match(key.ward_code):
+            raise DataValidationError(
+                f"record {key.record_id}: ward_code {key.ward_code!r} cannot name a partition "
+                "folder (letters, digits, '-' and '_' only)"
+            )
+        return cls(key.registration_year, key.ward_code)
+
+
+def _party_link(decision: StoredDecision | None) -> PartyLink:
+    if decision is None:
+        return PartyLink()
+    linked = decision.kind in LINKED_KINDS
+    return PartyLink(
+        linked_personal_id=decision.personal_id if linked else None,
+        match_status=decision.status,
+        match_score=decision.score if linked else None,
+    )
+
+
+def build_link(
+    register_type: RegisterType,
+    record_id: str,
+    decisions: Mapping[tuple[str, Party], StoredDecision],
+) -> ExportLink | MarriageExportLink:
+    """A record's link columns, from the decisions in force."""
+    parties = {party: decisions.get((record_id, party)) for party in PARTIES[register_type]}
+    if register_type is RegisterType.MARRIAGE:
+        return MarriageExportLink(
+            husband=_party_link(parties[Party.HUSBAND]),
+            wife=_party_link(parties[Party.WIFE]),
+            match_status=record_status(register_type, parties),
+        )
+    subject = _party_link(parties[Party.SUBJECT])
+    return ExportLink(**subject.model_dump())
+
+
+def partition_fingerprint(
+    register_type: RegisterType,
+    keys: list[RecordKey],
+    links: Mapping[str, ExportLink | MarriageExportLink],
+) -> str:
+    """A hash of everything a partition's file is made of, run id excepted."""
+    return content_hash(
+        {
+            "export_schema_version": EXPORT_SCHEMA_VERSION,
+            "schema": export_schema(register_type).to_string(show_schema_metadata=False),
+            "rows": [
+                [key.record_id, key.content_hash, links[key.record_id].model_dump(mode="json")]
+                for key in sorted(keys, key=lambda k: k.record_id)
+            ],
+        }
+    )
+
+
+def _existing_file(path: Path) -> tuple[str | None, str | None, int]:
+    """(fingerprint, run id, rows) of an export file; Nones when absent or unreadable."""
+    if not path.is_file():
+        return None, None, 0
+    try:
+        metadata = pq.read_metadata(path)
+    except (OSError, pa.ArrowException):
+        log.warning("export file %s is unreadable: it will be rewritten", path)
+        return None, None, 0
+    values = metadata.metadata or {}
+    fingerprint = values.get(FINGERPRINT_KEY)
+    run_id = values.get(METADATA_RUN_ID)
+    return (
+        fingerprint.decode() if fingerprint else None,
+        run_id.decode() if run_id else None,
+        metadata.num_rows,
+    )
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a folder be opened
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def write_atomically(table: pa.Table, target: Path, run_id: str, compression: str) -> None:
+    """Write ``table`` beside ``target`` under a hidden name, sync it, then rename it over."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{run_id}{TEMP_SUFFIX}")
+    try:
+        with temporary.open("wb") as handle:
+            pq.write_table(table, handle, compression=compression)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _remove_stray_temporaries(dataset_dir: Path, file_name: str) -> None:
+    for stray in dataset_dir.glob(f"registration_year=*/ward_code=*/.{file_name}.*{TEMP_SUFFIX}"):
+        stray.unlink(missing_ok=True)
+        log.info("removed %s, left by an export that did not finish", stray)
+
+
+def _sort_key(record: CivilRecordBase) -> tuple[int, str]:
+    number = record.registration_number.value
+    return (number if number is not None else 1 << 62, record.record_id)
+
+
+@dataclass(frozen=True)
+class _ExportRun:
+    """What every partition of one export run shares."""
+
+    store_engine: Engine
+    decisions: Mapping[tuple[str, Party], StoredDecision]
+    export_dir: Path
+    run_id: str
+    options: ExportOptions
+
+
+def _export_partition(
+    run: _ExportRun, register_type: RegisterType, relative: Path, keys: list[RecordKey]
+) -> tuple[PartitionResult, list[MatchStatus]]:
+    """Write one partition unless its file already holds exactly this content."""
+    links = {key.record_id: build_link(register_type, key.record_id, run.decisions) for key in keys}
+    statuses = [link.match_status for link in links.values()]
+    fingerprint = partition_fingerprint(register_type, keys, links)
+    old_fingerprint, old_run_id, old_rows = _existing_file(run.export_dir / relative)
+    if old_fingerprint == fingerprint and old_rows == len(keys):
+        unchanged = PartitionResult(
+            register_type=register_type,
+            path=relative,
+            rows=old_rows,
+            action=PartitionAction.UNCHANGED,
+            run_id=old_run_id,
+        )
+        return unchanged, statuses
+    stored = load_records(run.store_engine, record_ids=list(links))
+    if len(stored) != len(keys):
+        raise StoreError(
+            f"export of {relative}: {len(keys) - len(stored)} records vanished while exporting"
+        )
+    records = sorted((s.record for s in stored), key=_sort_key)
+    rows = [record_to_row(record, links[record.record_id], run.run_id) for record in records]
+    table = rows_to_table(register_type, rows, run.run_id)
+    metadata = {**(table.schema.metadata or {}), FINGERPRINT_KEY: fingerprint.encode()}
+    write_atomically(
+        table.replace_schema_metadata(metadata),
+        run.export_dir / relative,
+        run.run_id,
+        run.options.compression,
+    )
+    written = PartitionResult(
+        register_type=register_type,
+        path=relative,
+        rows=len(rows),
+        action=PartitionAction.WRITTEN,
+        run_id=run.run_id,
+    )
+    return written, statuses
+
+
+def _remove_stale(
+    run: _ExportRun, register_type: RegisterType, keep: set[Path]
+) -> list[PartitionResult]:
+    """Delete partition files no record belongs to any more (e.g. a corrected ward)."""
+    removed = []
+    dataset_dir = run.export_dir / register_type.value
+    for stale in sorted(
+        dataset_dir.glob(f"registration_year=*/ward_code=*/{run.options.file_name}")
+    ):
+        relative = stale.relative_to(run.export_dir)
+        if relative in keep:
+            continue
+        rows = _existing_file(stale)[2]
+        stale.unlink()
+        with contextlib.suppress(OSError):  # folders holding anything else stay
+            stale.parent.rmdir()
+            stale.parent.parent.rmdir()
+        removed.append(
+            PartitionResult(
+                register_type=register_type,
+                path=relative,
+                rows=rows,
+                action=PartitionAction.REMOVED,
+                run_id=None,
+            )
+        )
+    return removed
+
+
+def _export_type(run: _ExportRun, register_type: RegisterType, report: ExportReport) -> None:
+    _remove_stray_temporaries(run.export_dir / register_type.value, run.options.file_name)
+    partitions: dict[Path, list[RecordKey]] = defaultdict(list)
+    for key in record_keys(run.store_engine, register_type):
+        relative = Path(register_type.value) / PartitionKey.of(key).relative_dir()
+        partitions[relative / run.options.file_name].append(key)
+    statuses: Counter[MatchStatus] = Counter()
+    for relative in sorted(partitions):
+        result, partition_statuses = _export_partition(
+            run, register_type, relative, partitions[relative]
+        )
+        report.partitions.append(result)
+        statuses.update(partition_statuses)
+    report.partitions += _remove_stale(run, register_type, set(partitions))
+    report.rows_by_status[register_type] = {status: statuses[status] for status in MatchStatus}
+
+
+def dataset_rows(export_dir: Path, options: ExportOptions | None = None) -> int:
+    """Rows in every dataset under ``export_dir`` (read from the file footers)."""
+    file_name = (options or ExportOptions()).file_name
+    return sum(
+        _existing_file(path)[2]
+        for register_type in RegisterType
+        for path in (export_dir / register_type.value).glob(
+            f"registration_year=*/ward_code=*/{file_name}"
+        )
+    )
+
+
+def export_records(
+    store_engine: Engine,
+    export_dir: Path,
+    run_id: str,
+    options: ExportOptions | None = None,
+) -> ExportReport:
+    """Bring the Parquet datasets in line with the work store; rewrite only what changed."""
+    options = options or ExportOptions()
+    if not _SAFE_RUN_ID.match(run_id):
+        raise DataValidationError(
+            f"run id {run_id!r} cannot name a temporary file (letters, digits, '.', '-', '_')"
+        )
+    export_dir = Path(export_dir)
+    report = ExportReport(run_id=run_id, export_dir=export_dir)
+    run = _ExportRun(store_engine, latest_decisions(store_engine), export_dir, run_id, options)
+    for register_type in options.register_types:
+        _export_type(run, register_type, report)
+    set_watermark(store_engine, EXPORTED_ROWS_WATERMARK, str(dataset_rows(export_dir, options)))
+    set_watermark(store_engine, LAST_RUN_WATERMARK, run_id)
+    log.info(
+        "export %s: %d partitions written, %d unchanged, %d removed; %d rows in %s",
+        run_id,
+        report.count(PartitionAction.WRITTEN),
+        report.count(PartitionAction.UNCHANGED),
+        report.count(PartitionAction.REMOVED),
+        report.rows,
+        export_dir,
+    )
+    return report

@@ -1,0 +1,140 @@
+"""The work store: the only code that writes it.
+
+Plain functions over typed values; each takes an :data:`~store._session.Bind` (an engine: the
+function is one transaction; a session: it joins the caller's). Every write is idempotent by a
+natural key (batch id, batch + path, document + page, entry id, record id, watermark name) or a
+content key (decision and outbox message ids, see :mod:`store.keys`), so a run that dies half-way
+and runs again adds nothing twice. :func:`writing` gives a session for several calls that must
+commit together.
+"""
+
+from store._session import Bind, reading, writing
+from store.audit import AuditEntry, append_audit
+from store.batches import (
+    DocumentKey,
+    IngestRecorded,
+    StoredDocument,
+    batch_documents,
+    document_id_of,
+    mark_document_extracted,
+    pending_documents,
+    processed_hashes,
+    quarantine_document,
+    record_ingest,
+    register_batch,
+    set_batch_status,
+    unfinished_batches,
+)
+from store.entries import PageMeta, PageSaved, load_raw_entries, save_page_extraction
+from store.keys import canonical_json, content_hash, message_id_of
+from store.matches import (
+    PARTIES,
+    AppendedDecision,
+    AppendOutcome,
+    CandidateScore,
+    CandidateSet,
+    CandidatesSaved,
+    DecisionInput,
+    FieldCorrection,
+    StoredDecision,
+    append_decision,
+    append_decisions,
+    corrections,
+    latest_decisions,
+    load_candidates,
+    record_status,
+    save_candidates,
+    steward_decided,
+)
+from store.outbox import (
+    Enqueued,
+    OutboxEntry,
+    RetryPolicy,
+    due_messages,
+    enqueue_change,
+    enqueue_changes,
+    mark_acknowledged,
+    mark_failed,
+    mark_sent,
+    outbox_message,
+)
+from store.records import (
+    RecordKey,
+    RecordsSaved,
+    StoredRecord,
+    load_records,
+    record_content_hash,
+    record_keys,
+    save_records,
+)
+from store.runs import finish_run, get_watermark, run_counts, set_watermark, start_run
+from store.status import StageCounts, stage_counts
+
+__all__ = [
+    "PARTIES",
+    "AppendOutcome",
+    "AppendedDecision",
+    "AuditEntry",
+    "Bind",
+    "CandidateScore",
+    "CandidateSet",
+    "CandidatesSaved",
+    "DecisionInput",
+    "DocumentKey",
+    "Enqueued",
+    "FieldCorrection",
+    "IngestRecorded",
+    "OutboxEntry",
+    "PageMeta",
+    "PageSaved",
+    "RecordKey",
+    "RecordsSaved",
+    "RetryPolicy",
+    "StageCounts",
+    "StoredDecision",
+    "StoredDocument",
+    "StoredRecord",
+    "append_audit",
+    "append_decision",
+    "append_decisions",
+    "batch_documents",
+    "canonical_json",
+    "content_hash",
+    "corrections",
+    "document_id_of",
+    "due_messages",
+    "enqueue_change",
+    "enqueue_changes",
+    "finish_run",
+    "get_watermark",
+    "latest_decisions",
+    "load_candidates",
+    "load_raw_entries",
+    "load_records",
+    "mark_acknowledged",
+    "mark_document_extracted",
+    "mark_failed",
+    "mark_sent",
+    "message_id_of",
+    "outbox_message",
+    "pending_documents",
+    "processed_hashes",
+    "quarantine_document",
+    "reading",
+    "record_content_hash",
+    "record_ingest",
+    "record_keys",
+    "record_status",
+    "register_batch",
+    "run_counts",
+    "save_candidates",
+    "save_page_extraction",
+    "save_records",
+    "set_batch_status",
+    "set_watermark",
+    "stage_counts",
+    "start_run",
+    "steward_decided",
+    "unfinished_batches",
+    "writing",
+]
