@@ -29,7 +29,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/pip install -q -e '.[dev,dask]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -47,7 +47,11 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 bench: system-deps venv
+	$(BIN)/pip install -q -e '.[dev,dask,bench]'
 	$(BIN)/python -m bench.population_import
+	$(BIN)/python -m bench.normalize
+	$(BIN)/python -m bench.ocr
+	$(BIN)/python -m bench.match
 
 clean-var:
 	rm -rf var

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,14 @@ class Settings(BaseSettings):
     )
     max_pdf_pages: int = Field(500, description="PDFs with more pages are quarantined.")
     log_level: str = Field("INFO", description="Log level; personal data appears only at DEBUG.")
+    task_runner: Literal["thread", "process", "dask"] = Field(
+        "thread",
+        description="Prefect task runner for per-page work: thread, process or dask.",
+    )
+    dask_address: str | None = Field(
+        None,
+        description="Scheduler of an existing Dask cluster (task_runner=dask); none: a local one.",
+    )
 
     @property
     def resolved_store_url(self) -> str:
