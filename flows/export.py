@@ -1,7 +1,7 @@
 """The Parquet export: one dataset per register type, partitioned by registration year and ward.
 
-Layout: ``<export_dir>/<register_type>/registration_year=YYYY/ward_code=NNNNN/data.parquet``
-(hive style; a missing year or ward is ``__HIVE_DEFAULT_PARTITION__``). Columns are
+Layout: ``<export_dir>/<register_type>/year=YYYY/commune=NNNNN/data.parquet``
+(hive style; a missing year or ward is the folder key ``unknown``). Columns are
 :func:`schemas.arrow.export_schema`, partition keys included, so every file stands on its own and
 ward codes keep their leading zeros; the file metadata holds the schema version, the run id and
 the partition's content fingerprint.
@@ -14,10 +14,11 @@ the partition's content fingerprint.
   its file, and with it the run id of the run that wrote it. A steward's new decision changes the
   fingerprint of its record's partition only.
 
-Reading: ``duckdb.read_parquet('<dir>/birth/**/*.parquet', hive_partitioning=true)``,
-``pyarrow.dataset.dataset('<dir>/birth')``, ``pandas.read_parquet(file)``. Because the partition
-keys are also columns, pyarrow's and pandas' *directory* readers, which add the keys again from
-the paths, need ``partitioning=None``.
+Reading, as they are: ``duckdb.read_parquet('<dir>/birth/**/*.parquet', hive_partitioning=true)``,
+``pyarrow.parquet.read_table('<dir>/birth')``, ``pandas.read_parquet('<dir>/birth')``. The
+folder keys are named ``year`` and ``commune`` (the 5-digit ward code) so that the readers that
+add them from the paths do not clash with the ``registration_year``, ``ward`` and ``ward_code``
+columns (which keep leading zeros).
 """
 
 from __future__ import annotations
@@ -66,8 +67,12 @@ from store.status import EXPORTED_ROWS_WATERMARK
 
 log = logging.getLogger(__name__)
 
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-"""Hive's name for a partition whose key is missing (DuckDB and pyarrow read it as null)."""
+NULL_PARTITION = "unknown"
+"""Folder key of a partition whose year or ward is missing.
+
+Not Hive's ``__HIVE_DEFAULT_PARTITION__``: pyarrow's directory reader (and so pandas) cannot yet
+unify a partition dictionary that holds a null, and would refuse the whole dataset.
+"""
 FINGERPRINT_KEY = b"civreg.export_fingerprint"
 LAST_RUN_WATERMARK = "export.run_id"
 TEMP_SUFFIX = ".tmp"
@@ -136,7 +141,7 @@ class PartitionKey:
     def relative_dir(self) -> Path:
         year = NULL_PARTITION if self.registration_year is None else str(self.registration_year)
         ward = NULL_PARTITION if self.ward_code is None else self.ward_code
-        return Path(f"registration_year={year}") / f"ward_code={ward}"
+        return Path(f"year={year}") / f"commune={ward}"
 
     @classmethod
     def of(cls, key: RecordKey) -> PartitionKey:
@@ -239,7 +244,7 @@ def write_atomically(table: pa.Table, target: Path, run_id: str, compression: st
 
 
 def _remove_stray_temporaries(dataset_dir: Path, file_name: str) -> None:
-    for stray in dataset_dir.glob(f"registration_year=*/ward_code=*/.{file_name}.*{TEMP_SUFFIX}"):
+    for stray in dataset_dir.glob(f"year=*/commune=*/.{file_name}.*{TEMP_SUFFIX}"):
         stray.unlink(missing_ok=True)
         log.info("removed %s, left by an export that did not finish", stray)
 
@@ -308,9 +313,7 @@ def _remove_stale(
     """Delete partition files no record belongs to any more (e.g. a corrected ward)."""
     removed = []
     dataset_dir = run.export_dir / register_type.value
-    for stale in sorted(
-        dataset_dir.glob(f"registration_year=*/ward_code=*/{run.options.file_name}")
-    ):
+    for stale in sorted(dataset_dir.glob(f"year=*/commune=*/{run.options.file_name}")):
         relative = stale.relative_to(run.export_dir)
         if relative in keep:
             continue
@@ -354,9 +357,7 @@ def dataset_rows(export_dir: Path, options: ExportOptions | None = None) -> int:
     return sum(
         _existing_file(path)[2]
         for register_type in RegisterType
-        for path in (export_dir / register_type.value).glob(
-            f"registration_year=*/ward_code=*/{file_name}"
-        )
+        for path in (export_dir / register_type.value).glob(f"year=*/commune=*/{file_name}")
     )
 
 

@@ -158,8 +158,9 @@ def test_export_files_are_readable_by_pyarrow_and_pandas_with_their_metadata(
     dataset_dir = export_dir / "birth"
 
     table = ds.dataset(dataset_dir, format="parquet").to_table()
-    frame = pd.read_parquet(dataset_dir, partitioning=None)
-    one_file = dataset_dir / "registration_year=1998" / "ward_code=00103" / "data.parquet"
+    frame = pd.read_parquet(dataset_dir)
+    assert pq.read_table(dataset_dir).num_rows == len(frame)
+    one_file = dataset_dir / "year=1998" / "commune=00103" / "data.parquet"
     single = pd.read_parquet(one_file)
 
     assert table.num_rows == len(frame) == 6
@@ -203,7 +204,7 @@ def test_unchanged_data_rewrites_nothing_and_a_new_decision_one_partition(
     )
     third = export_records(store_engine, export_dir, "run-3")
 
-    changed = Path("death/registration_year=2001/ward_code=00106/data.parquet")
+    changed = Path("death/year=2001/commune=00106/data.parquet")
     after = _files(export_dir)
     assert {path for path in files if after[path] != files[path]} == {changed}
     assert [p.path for p in third.partitions if p.action is PartitionAction.WRITTEN] == [changed]
@@ -220,7 +221,7 @@ def test_a_crash_before_the_rename_keeps_the_previous_file_and_the_next_run_comp
     seeded, _ = decided
     export_dir = tmp_path / "export"
     export_records(store_engine, export_dir, "run-1")
-    target = export_dir / "birth" / "registration_year=1999" / "ward_code=00103" / "data.parquet"
+    target = export_dir / "birth" / "year=1999" / "commune=00103" / "data.parquet"
     before = target.read_bytes()
     new_person_birth = next(  # matching had found nobody: now it finds someone
         rid
@@ -283,8 +284,8 @@ def test_a_record_that_moves_partition_leaves_no_stale_file(
     report: ExportReport = export_records(store_engine, export_dir, "run-2")
 
     actions = {(p.path.parts[1], p.path.parts[2], p.action) for p in report.partitions}
-    assert ("registration_year=1998", "ward_code=00106", PartitionAction.REMOVED) in actions
-    assert ("registration_year=1998", "ward_code=00091", PartitionAction.WRITTEN) in actions
-    assert not (export_dir / "birth" / "registration_year=1998" / "ward_code=00106").exists()
+    assert ("year=1998", "commune=00106", PartitionAction.REMOVED) in actions
+    assert ("year=1998", "commune=00091", PartitionAction.WRITTEN) in actions
+    assert not (export_dir / "birth" / "year=1998" / "commune=00106").exists()
     assert _query(export_dir, RegisterType.BIRTH, "SELECT count(*) FROM {source}") == [(6,)]
     assert report.rows == 10
