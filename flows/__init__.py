@@ -1,1 +1,5 @@
-"""Prefect flows that wire the stages, and the export and sync steps they call (plain functions)."""
+"""Prefect flows and the export and sync steps they wire (plain functions, no Prefect here)."""
+
+from civreg.environment import apply_run_environment
+
+apply_run_environment()

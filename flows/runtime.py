@@ -9,19 +9,12 @@ or a Dask cluster (``CIVREG_DASK_ADDRESS``) to spread OCR across machines.
 from __future__ import annotations
 
 import logging
-import os
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
+from civreg.environment import apply_run_environment
 from civreg.errors import ConfigurationError, MissingDependencyError
 from civreg.settings import Settings
-
-QUIET_ENVIRONMENT = {
-    "OMP_THREAD_LIMIT": "1",
-    # No telemetry: the machines reach no host outside the package registries.
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",
-}
 
 # Harmless shutdown noise of the ephemeral server ("Error flushing events", CancelledError):
 # results are right every time, users should not see tracebacks for it.
@@ -30,8 +23,7 @@ NOISY_LOGGERS = ("prefect.events.clients", "prefect._internal.events", "prefect.
 
 def prepare_environment() -> None:
     """Set the environment every flow run needs, keeping values the user set explicitly."""
-    for name, value in QUIET_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    apply_run_environment()
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
