@@ -1,0 +1,232 @@
+"""Personal names: canonical form, parts, comparison keys, and the doubts a name raises.
+
+A name is family name + middle name(s) + given name ("Nguyễn Thị Hồng Nhung"). Registers
+write them in capitals, with stray punctuation, with NFD marks or with the tone on either vowel
+of "oa"; the canonical form is NFC, title case, one space, tone on the first vowel of a final
+oa/oe/uy. Huỳnh/Hoàng and Vũ/Võ are one family name read two ways, so the family key maps
+them together.
+
+>>> parts = normalize_name("NGUYỄN THỊ HỒNG NHUNG").parts
+>>> parts.full_name, parts.family, parts.middle, parts.given, parts.folded
+('Nguyễn Thị Hồng Nhung', 'Nguyễn', 'Thị Hồng', 'Nhung', 'nguyen thi hong nhung')
+>>> surname_equivalence_key("Huỳnh") == surname_equivalence_key("Hoàng")
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from normalize.issues import Finding, IssueCode
+from normalize.lexicon import (
+    COMPOUND_FAMILY_NAMES,
+    FAMILY_NAMES,
+    MIDDLE_NAME_SURNAMES,
+    NAME_SYLLABLES,
+)
+from normalize.syllables import is_valid_word
+from normalize.text import fold, nfc, standard_tone_placement, title_case_word
+
+_SURNAME_EQUIVALENTS = {"huynh": "hoang", "vo": "vu"}
+_SEPARATORS = re.compile(r"[.,;:\"()\[\]/\\]+")
+_NEEDS_CLEANING = re.compile(r"[^\w\s'-]|[\d_]")
+_NOT_NAME_CHAR = re.compile(r"[^\w\s'-]|[\d_]")
+_MAX_COMPOUND = max(len(n.split()) for n in COMPOUND_FAMILY_NAMES)
+
+
+def _fold_index() -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for syllable in NAME_SYLLABLES:
+        index.setdefault(fold(syllable), set()).add(syllable)
+    return {key: frozenset(forms) for key, forms in index.items()}
+
+
+_FOLDED_NAME_SYLLABLES = _fold_index()
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    """A name split for matching; ``key`` folds it and merges equivalent family names."""
+
+    full_name: str
+    family: str
+    middle: str
+    given: str
+    folded: str
+    family_key: str
+
+    @property
+    def key(self) -> str:
+        """Folded name with the family part replaced by its equivalence key."""
+        return " ".join(p for p in (self.family_key, fold(self.middle), fold(self.given)) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class NameParse:
+    """The outcome of normalizing one name: its parts (``None`` if unreadable) and doubts."""
+
+    parts: NameParts | None
+    findings: tuple[Finding, ...]
+
+    @property
+    def value(self) -> str | None:
+        return self.parts.full_name if self.parts else None
+
+
+def surname_equivalence_key(family: str) -> str:
+    """Folded family name with Huỳnh -> Hoàng and Võ -> Vũ, syllable by syllable.
+
+    >>> [surname_equivalence_key(s) for s in ("Võ", "VŨ", "Huỳnh")]
+    ['vu', 'vu', 'hoang']
+    """
+    return " ".join(_SURNAME_EQUIVALENTS.get(s, s) for s in fold(family).split())
+
+
+def _clean(text: str) -> tuple[str, tuple[str, ...]]:
+    """NFC, separators to spaces, characters that cannot be in a name dropped (and listed)."""
+    text = nfc(text)
+    if not _NEEDS_CLEANING.search(text):
+        return text, ()
+    text = _SEPARATORS.sub(" ", text)
+    unexpected = tuple(sorted(set(_NOT_NAME_CHAR.findall(text))))
+    return _NOT_NAME_CHAR.sub("", text), unexpected
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """One written word of a name, canonical, with what the checks say of it (cached)."""
+
+    canonical: str
+    folded: str
+    valid: bool
+    doubt: str | None  # marks unusual in names, with the usual forms
+    lost_marks: bool  # written bare, and names always write it with marks
+
+
+@lru_cache(maxsize=65536)
+def _word(raw: str) -> _Word:
+    canonical = standard_tone_placement(title_case_word(raw))
+    lowered = canonical.lower()
+    folded = fold(lowered)
+    valid = all(is_valid_word(part) for part in canonical.split("-"))
+    variants = _FOLDED_NAME_SYLLABLES.get(folded)
+    doubt = None
+    if valid and variants and lowered not in NAME_SYLLABLES:
+        shown = ", ".join(sorted(v.capitalize() for v in variants))
+        doubt = f"'{canonical}' is unusual in names (did it mean {shown}?)"
+    lost = bool(variants) and lowered.isascii() and lowered not in variants
+    return _Word(canonical, folded, valid, doubt, lost)
+
+
+def canonical_name_text(text: str) -> str:
+    """NFC, punctuation dropped, single spaces, Vietnamese title case, standard tone placement.
+
+    Idempotent: ``canonical_name_text(canonical_name_text(x)) == canonical_name_text(x)``.
+
+    >>> canonical_name_text("  lê   THỊ  thuý.  ")
+    'Lê Thị Thúy'
+    """
+    cleaned, _ = _clean(text)
+    return " ".join(_word(w).canonical for w in " ".join(cleaned.split()).strip(" -'").split())
+
+
+def split_name(full_name: str) -> tuple[str, str, str]:
+    """Family, middle and given parts of a canonical name.
+
+    The family name is the first syllable, or a known compound ("Tôn Nữ"), or two family
+    names when a name of four syllables or more starts with two of them ("Nguyễn Trần Minh
+    Anh") and the second is not usually a middle name.
+
+    >>> split_name("Tôn Nữ Thu Hà"), split_name("Nguyễn Trần Minh Anh"), split_name("Lê Na")
+    (('Tôn Nữ', 'Thu', 'Hà'), ('Nguyễn Trần', 'Minh', 'Anh'), ('Lê', '', 'Na'))
+    """
+    syllables = full_name.split()
+    if not syllables:
+        return "", "", ""
+    if len(syllables) == 1:
+        return "", "", syllables[0]
+    family_length = 1
+    for length in range(min(_MAX_COMPOUND, len(syllables) - 1), 1, -1):
+        if " ".join(syllables[:length]) in COMPOUND_FAMILY_NAMES:
+            family_length = length
+            break
+    else:
+        if (
+            len(syllables) >= 4
+            and syllables[0] in FAMILY_NAMES
+            and syllables[1] in FAMILY_NAMES
+            and syllables[1] not in MIDDLE_NAME_SURNAMES
+        ):
+            family_length = 2
+    family = " ".join(syllables[:family_length])
+    middle = " ".join(syllables[family_length:-1])
+    return family, middle, syllables[-1]
+
+
+@lru_cache(maxsize=131072)
+def normalize_name(text: str) -> NameParse:
+    """Canonical name, its parts, and every doubt about it.
+
+    Doubts: characters that cannot be in a name, syllables impossible in Vietnamese (often OCR
+    damage), a name written without any diacritics, a syllable whose marks are unusual in
+    names, a name without a middle name (often a dropped one).
+
+    >>> [f.code.value for f in normalize_name("Nguyen Van Nam").findings]
+    ['name.invalid_syllable', 'name.missing_diacritics']
+    >>> [f.code.value for f in normalize_name("Trần Thị Hông").findings]
+    ['name.unusual_diacritics']
+    >>> normalize_name("  ").parts is None
+    True
+    """
+    findings: list[Finding] = []
+    cleaned, unexpected = _clean(text)
+    if unexpected:
+        findings.append(
+            Finding.of(
+                IssueCode.NAME_UNEXPECTED_CHARACTERS,
+                f"characters {' '.join(unexpected)} cannot be in a name; dropped",
+            )
+        )
+    words = [_word(w) for w in " ".join(cleaned.split()).strip(" -'").split()]
+    if not words:
+        if text.strip():
+            findings.append(Finding.of(IssueCode.NAME_UNREADABLE, f"no name in {text!r}"))
+        return NameParse(None, tuple(findings))
+
+    invalid = [w.canonical for w in words if not w.valid]
+    if invalid:
+        findings.append(
+            Finding.of(
+                IssueCode.NAME_INVALID_SYLLABLE,
+                f"not Vietnamese syllables (OCR damage?): {', '.join(invalid)}",
+            )
+        )
+    if len(words) >= 2 and any(w.lost_marks for w in words) and cleaned.isascii():
+        findings.append(
+            Finding.of(
+                IssueCode.NAME_MISSING_DIACRITICS,
+                "written without diacritics; compared on the folded name only",
+            )
+        )
+    else:
+        doubts = [w.doubt for w in words if w.doubt]
+        if doubts:
+            findings.append(Finding.of(IssueCode.NAME_UNUSUAL_DIACRITICS, "; ".join(doubts)))
+    if len(words) == 2:
+        findings.append(
+            Finding.of(IssueCode.NAME_NO_MIDDLE_NAME, "no middle name (was one dropped?)")
+        )
+
+    full_name = " ".join(w.canonical for w in words)
+    family, middle, given = split_name(full_name)
+    parts = NameParts(
+        full_name=full_name,
+        family=family,
+        middle=middle,
+        given=given,
+        folded=" ".join(w.folded for w in words),
+        family_key=surname_equivalence_key(family),
+    )
+    return NameParse(parts, tuple(findings))

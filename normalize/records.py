@@ -1,0 +1,750 @@
+"""A raw entry in, a typed civil record out, with every value canonical and every doubt written.
+
+:func:`normalize_entry` reads each field with its normalizer, copies the reading's confidence,
+page and box onto the value, then checks the fields against each other: death after birth,
+registration after the event, parents' ages, legal marriage age, the personal ID against sex,
+birth year and registration province. Nothing stops at the first problem and nothing raises on
+bad data: a record full of garbage comes out as a record full of issues.
+
+Severity decides the record's way: any ``error`` (impossible date, ID contradiction, missing
+required field) blocks auto-linking and sends it to a steward.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from normalize.construct import build_frozen, build_unchecked, field_defaults
+from normalize.dates import DateParse, parse_date, parse_death_moment
+from normalize.ethnicity import parse_ethnicity
+from normalize.issues import Finding, IssueCode, IssueCollector, issue_of
+from normalize.names import NameParts, normalize_name
+from normalize.nationality import parse_nationality
+from normalize.personal_ids import cross_check_id, parse_id_cell, province_code_of
+from normalize.places import normalize_place
+from normalize.sex import parse_sex
+from normalize.text import clean_text, fold
+from schemas.enums import DatePrecision, IssueSeverity, RegisterType, Sex
+from schemas.records import (
+    RECORD_MODELS,
+    CivilRecordBase,
+    RawEntry,
+    RawField,
+    ValidationIssue,
+    record_fields,
+)
+from schemas.values import PartialDate
+
+
+class NormalizeOptions(BaseModel):
+    """Thresholds and rules of normalization (one object instead of long parameter lists)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_confidence: float = Field(
+        0.80, ge=0.0, le=1.0, description="OCR confidence below which a key field is doubted."
+    )
+    today: dt.date = Field(
+        default_factory=dt.date.today, description="Dates after this are impossible."
+    )
+    birth_registration_days: int = Field(
+        60, description="Births are registered within 60 days (Law on Civil Status 2014, Art. 15)."
+    )
+    death_registration_days: int = Field(
+        15, description="Deaths are registered within 15 days (Law on Civil Status 2014, Art. 33)."
+    )
+    max_age_years: int = Field(120, description="Older than this at death is doubted.")
+    mother_age_range: tuple[int, int] = Field((13, 55), description="Plausible mother's age.")
+    father_age_range: tuple[int, int] = Field((13, 80), description="Plausible father's age.")
+    husband_min_age: int = Field(20, description="Law on Marriage and Family 2014, Art. 8.")
+    wife_min_age: int = Field(18, description="Law on Marriage and Family 2014, Art. 8.")
+    marriage_law_2014_from: dt.date = Field(
+        dt.date(2015, 1, 1),
+        description="Before this the 2000 law counted age by the year entered (one year less).",
+    )
+    personal_id_from_year: int = Field(
+        2016, description="Registrations from this year on are expected to carry an ID."
+    )
+    check_id_province: bool = Field(
+        True, description="Check a birth record's ID province digits against the book's province."
+    )
+
+
+REQUIRED_FIELDS: dict[RegisterType, tuple[str, ...]] = {
+    RegisterType.BIRTH: ("full_name", "date_of_birth", "sex", "registration_number"),
+    RegisterType.DEATH: ("full_name", "date_of_death"),
+    RegisterType.MARRIAGE: ("husband_full_name", "wife_full_name", "registration_date"),
+}
+
+KEY_FIELDS = frozenset(
+    {
+        "registration_number",
+        "registration_date",
+        "full_name",
+        "date_of_birth",
+        "sex",
+        "personal_id",
+        "date_of_death",
+        "husband_full_name",
+        "husband_date_of_birth",
+        "husband_personal_id",
+        "wife_full_name",
+        "wife_date_of_birth",
+        "wife_personal_id",
+    }
+)
+"""Fields that matching leans on: a doubtful reading of one of them is a warning."""
+
+_REGISTRATION_NUMBER = re.compile(
+    r"^(?:so|stt|no)?\s*[.:]?\s*(\d{1,7})\s*(?:/\s*(?:\d{2,4})?\s*)?$"
+)
+
+
+@dataclass(slots=True)
+class NormalizedResult:
+    """A normalized record and what matching needs beside it (name parts per name field)."""
+
+    record: CivilRecordBase
+    names: dict[str, NameParts] = field(default_factory=dict)
+    ethnicity_codes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def issues(self) -> list[ValidationIssue]:
+        return self.record.issues
+
+    @property
+    def can_auto_link(self) -> bool:
+        """No issue forbids automatic linking."""
+        return not any(i.severity is IssueSeverity.ERROR for i in self.record.issues)
+
+
+@dataclass(slots=True)
+class _Context:
+    """Per-entry state shared by the field readers and the cross-field checks."""
+
+    entry: RawEntry
+    options: NormalizeOptions
+    collector: IssueCollector
+    values: dict[str, Any] = field(default_factory=dict)
+    raws: dict[str, RawField] = field(default_factory=dict)
+    dates: dict[str, DateParse] = field(default_factory=dict)
+    result_names: dict[str, NameParts] = field(default_factory=dict)
+    ethnicity_codes: dict[str, str] = field(default_factory=dict)
+
+
+# ---- readers: one per kind of field, pure, their readings remembered per (field, text) -------
+
+
+class _Reading(NamedTuple):
+    """What one cell's text gives: the value, its issues, and what matching needs beside.
+
+    (A named tuple: immutable, as a remembered reading must be, and quick to make.)
+    """
+
+    value: Any = None
+    issues: tuple[ValidationIssue, ...] = ()
+    name_parts: NameParts | None = None
+    ethnicity_code: str | None = None
+    date: DateParse | None = None
+    date_of_death: DateParse | None = None  # "Đã chết vào lúc" holds the date too
+    has_extras: bool = False
+
+
+_BLANK = _Reading()
+Reader = Callable[[str, str, int | None], _Reading]
+
+
+def _reading(name: str, value: Any, findings: tuple[Finding, ...], **extras: Any) -> _Reading:
+    issues = tuple([issue_of(name, f) for f in findings]) if findings else ()
+    if not extras:
+        return _Reading(value, issues)
+    return _Reading(value, issues, **extras, has_extras=True)
+
+
+def _read_name(name: str, text: str, _: int | None) -> _Reading:
+    parsed = normalize_name(text)
+    if parsed.parts is None:
+        return _reading(name, None, parsed.findings)
+    return _reading(name, parsed.parts.full_name, parsed.findings, name_parts=parsed.parts)
+
+
+def _read_date(name: str, text: str, reference_year: int | None) -> _Reading:
+    parsed = parse_date(text, reference_year)
+    return _reading(name, parsed.value, parsed.findings, date=parsed)
+
+
+def _read_year(name: str, text: str, reference_year: int | None) -> _Reading:
+    parsed = parse_date(text, reference_year)
+    return _reading(name, parsed.value.year if parsed.value else None, parsed.findings)
+
+
+@lru_cache(maxsize=8192)
+def parse_registration_number(text: str) -> tuple[int | None, tuple[Finding, ...]]:
+    """The entry number of "12", "Số 12", "STT: 12", "12/2015" (number / year of the book).
+
+    >>> parse_registration_number("Số: 12/2015")[0], parse_registration_number("1x2")[0]
+    (12, None)
+    """
+    cleaned = clean_text(text)
+    match = _REGISTRATION_NUMBER.match(fold(cleaned))
+    if match and int(match.group(1)) > 0:
+        return int(match.group(1)), ()
+    message = f"{cleaned!r} is not an entry number"
+    return None, (Finding.of(IssueCode.REGISTRATION_NUMBER_INVALID, message),)
+
+
+def _read_registration_number(name: str, text: str, _: int | None) -> _Reading:
+    return _reading(name, *parse_registration_number(text))
+
+
+def _read_sex(name: str, text: str, _: int | None) -> _Reading:
+    parsed = parse_sex(text)
+    return _reading(name, parsed.value, parsed.findings)
+
+
+def _read_ethnicity(name: str, text: str, _: int | None) -> _Reading:
+    parsed = parse_ethnicity(text)
+    if parsed.code is None:
+        return _reading(name, parsed.value, parsed.findings)
+    return _reading(name, parsed.value, parsed.findings, ethnicity_code=parsed.code)
+
+
+def _read_nationality(name: str, text: str, _: int | None) -> _Reading:
+    parsed = parse_nationality(text)
+    return _reading(name, parsed.value, parsed.findings)
+
+
+def _read_place(name: str, text: str, _: int | None) -> _Reading:
+    parsed = normalize_place(text)
+    return _reading(name, parsed.place, parsed.findings)
+
+
+def _read_personal_id(name: str, text: str, _: int | None) -> _Reading:
+    parsed = parse_id_cell(text)
+    return _reading(name, parsed.value, parsed.findings)
+
+
+def _read_time_of_death(name: str, text: str, reference_year: int | None) -> _Reading:
+    time, date = parse_death_moment(text, reference_year)
+    if date.value is None:
+        return _reading(name, time.value, time.findings)
+    return _reading(name, time.value, time.findings, date_of_death=date)
+
+
+def _read_declarant(name: str, text: str, _: int | None) -> _Reading:
+    """The declarant is a name, sometimes followed by the relation: "Lê Văn An (cha)"."""
+    cleaned = clean_text(text)
+    person, bracket, rest = cleaned.partition("(")
+    person = normalize_name(person).value or ""
+    if person:
+        return _Reading(f"{person} ({rest}" if bracket else person)
+    return _Reading(cleaned or None)
+
+
+def _read_text(name: str, text: str, _: int | None) -> _Reading:
+    return _Reading(clean_text(text) or None)
+
+
+_READERS: dict[str, Reader] = {
+    "registration_number": _read_registration_number,
+    "registration_date": _read_date,
+    "declarant": _read_declarant,
+    "notes": _read_text,
+    "full_name": _read_name,
+    "date_of_birth": _read_date,
+    "sex": _read_sex,
+    "ethnicity": _read_ethnicity,
+    "nationality": _read_nationality,
+    "place_of_birth": _read_place,
+    "hometown": _read_place,
+    "personal_id": _read_personal_id,
+    "mother_name": _read_name,
+    "mother_birth_year": _read_year,
+    "father_name": _read_name,
+    "father_birth_year": _read_year,
+    "parents_residence": _read_place,
+    "last_residence": _read_place,
+    "date_of_death": _read_date,
+    "time_of_death": _read_time_of_death,
+    "place_of_death": _read_place,
+    "cause_of_death": _read_text,
+}
+for _party in ("husband", "wife"):
+    _READERS[f"{_party}_full_name"] = _read_name
+    _READERS[f"{_party}_date_of_birth"] = _read_date
+    _READERS[f"{_party}_ethnicity"] = _read_ethnicity
+    _READERS[f"{_party}_nationality"] = _read_nationality
+    _READERS[f"{_party}_residence"] = _read_place
+    _READERS[f"{_party}_personal_id"] = _read_personal_id
+
+_READINGS: dict[tuple[str, str, int | None], _Reading] = {}
+"""Readings by (field, text, book year): registers repeat their texts (sex, wards, names)."""
+READINGS_LIMIT = 500_000
+"""The memo is emptied when it reaches this many readings (memory stays bounded)."""
+
+
+def clear_readings() -> None:
+    """Forget every remembered reading."""
+    _READINGS.clear()
+
+
+def _read(name: str, reader: Reader, text: str, reference_year: int | None) -> _Reading:
+    if not text or text.isspace():
+        return _BLANK
+    if len(_READINGS) >= READINGS_LIMIT:
+        _READINGS.clear()
+    reading = _READINGS[(name, text, reference_year)] = reader(name, text, reference_year)
+    return reading
+
+
+def _apply_extras(ctx: _Context, name: str, reading: _Reading) -> None:
+    if reading.name_parts is not None:
+        ctx.result_names[name] = reading.name_parts
+    if reading.date is not None:
+        ctx.dates[name] = reading.date
+    if reading.ethnicity_code is not None:
+        ctx.ethnicity_codes[name] = reading.ethnicity_code
+    date = reading.date_of_death
+    if date is not None and "date_of_death" not in ctx.dates:
+        # the time-of-death cell stands in for a missing (or blank) date column
+        ctx.dates["date_of_death"] = date
+        ctx.values["date_of_death"] = date.value
+        ctx.raws.setdefault("date_of_death", ctx.raws[name])
+        ctx.collector.extend("date_of_death", date.findings)
+
+
+# Fields are read in this order (time_of_death after date_of_death: an explicit date wins).
+_READ_ORDER = {
+    rt: [(name, _READERS[name]) for name in _READERS if name in record_fields(rt)]
+    for rt in RegisterType
+}
+_FIELD_SETS = {rt: frozenset(record_fields(rt)) for rt in RegisterType}
+_FIELD_VALUE_KEYS = {"value", "raw_text", "confidence", "page_number", "bbox"}
+_FIELD_VALUE_CLASSES = {
+    rt: {name: RECORD_MODELS[rt].model_fields[name].annotation for name in record_fields(rt)}
+    for rt in RegisterType
+}
+_RECORD_DEFAULTS = {rt: field_defaults(RECORD_MODELS[rt]) for rt in RegisterType}
+_RECORD_SET_FIELDS = frozenset({"record_id", "ward", "ward_code", "provenance", "issues"})
+
+
+# ---- cross-field checks -----------------------------------------------------------------------
+
+
+def _earliest(value: PartialDate) -> tuple[int, int, int]:
+    """First day a partial date can mean, as a comparable (year, month, day)."""
+    return value.year, value.month or 1, value.day or 1
+
+
+def _latest(value: PartialDate) -> tuple[int, int, int]:
+    """Last day a partial date can mean; day 31 stands for "the month's last day"."""
+    return value.year, value.month or 12, value.day or 31
+
+
+def _surely_before(first: PartialDate, second: PartialDate) -> bool:
+    """``first`` is before ``second`` whatever the unknown parts are."""
+    return _latest(first) < _earliest(second)
+
+
+def _full_age(birth: PartialDate, on: tuple[int, int, int]) -> int:
+    """Largest age the person can have on day ``on`` (earliest possible birth)."""
+    year, month, day = _earliest(birth)
+    return on[0] - year - ((on[1], on[2]) < (month, day))
+
+
+def _gap_days(earlier: PartialDate, later: PartialDate) -> int | None:
+    if earlier.day is None or later.day is None:
+        return None
+    return (
+        dt.date(later.year, later.month or 1, later.day).toordinal()
+        - dt.date(earlier.year, earlier.month or 1, earlier.day).toordinal()
+    )
+
+
+def _swap_to_resolve(
+    ctx: _Context, fields: tuple[str, ...], is_consistent: Callable[[dict[str, Any]], bool]
+) -> str | None:
+    """The one field whose day/month swap makes the dates consistent, if exactly one does."""
+    hits: list[str] = []
+    for name in fields:
+        parsed = ctx.dates.get(name)
+        swapped = parsed.swapped() if parsed else None
+        if swapped is not None and is_consistent({**ctx.values, name: swapped}):
+            hits.append(name)
+    return hits[0] if len(hits) == 1 else None
+
+
+def _apply_swap(ctx: _Context, name: str, reason: str) -> None:
+    swapped = ctx.dates[name].swapped()
+    assert swapped is not None
+    written = ctx.values[name]
+    ctx.values[name] = swapped
+    ctx.collector.add(
+        name,
+        IssueCode.DATE_DAY_MONTH_SWAPPED,
+        f"read as {swapped}, not {written} (day and month swapped): as written, {reason}",
+    )
+
+
+def _check_order(
+    ctx: _Context,
+    earlier: str,
+    later: str,
+    code: IssueCode,
+    describe: str,
+) -> None:
+    """``earlier`` must not be after ``later``; a day/month swap that fixes it is applied."""
+
+    def consistent(values: dict[str, Any]) -> bool:
+        return not _surely_before(values[later], values[earlier])
+
+    first, second = ctx.values.get(earlier), ctx.values.get(later)
+    if not isinstance(first, PartialDate) or not isinstance(second, PartialDate):
+        return
+    if consistent(ctx.values):
+        return
+    reason = f"{describe} ({later} {second} is before {earlier} {first})"
+    fix = _swap_to_resolve(ctx, (earlier, later), consistent)
+    if fix is not None:
+        _apply_swap(ctx, fix, reason)
+        return
+    ctx.collector.add(later, code, f"{later} {second} is before {earlier} {first}")
+
+
+def _check_registration_delay(ctx: _Context, event: str, limit_days: int) -> None:
+    """A late registration is noted; a day/month swap that makes it timely is flagged."""
+    event_date = ctx.values.get(event)
+    registered = ctx.values.get("registration_date")
+    if not isinstance(event_date, PartialDate) or not isinstance(registered, PartialDate):
+        return
+    gap = _gap_days(event_date, registered)
+    if gap is None or gap <= limit_days:
+        return
+    for name, other in ((event, "registration_date"), ("registration_date", event)):
+        parsed = ctx.dates.get(name)
+        swapped = parsed.swapped() if parsed else None
+        if swapped is None:
+            continue
+        pair = (swapped, ctx.values[other]) if name == event else (ctx.values[other], swapped)
+        swapped_gap = _gap_days(*pair)
+        if swapped_gap is not None and 0 <= swapped_gap <= limit_days:
+            ctx.collector.add(
+                name,
+                IssueCode.DATE_AMBIGUOUS_DAY_MONTH,
+                f"{ctx.values[name]} may have day and month swapped: read as {swapped}, "
+                f"registration is {swapped_gap} days after the event instead of {gap}",
+            )
+            return
+    ctx.collector.add(
+        "registration_date",
+        IssueCode.DATE_LATE_REGISTRATION,
+        f"registered {gap} days after the event (limit {limit_days}); a late or repeated "
+        "registration",
+    )
+
+
+def _check_future(ctx: _Context) -> None:
+    today = ctx.options.today
+    limit = (today.year, today.month, today.day)
+    for name in ctx.dates:
+        value = ctx.values.get(name)
+        if value is not None and _earliest(value) > limit:
+            ctx.collector.add(name, IssueCode.DATE_IN_FUTURE, f"{value} is after today ({today})")
+            del ctx.values[name]
+
+
+def _check_book_year(ctx: _Context) -> None:
+    registered = ctx.values.get("registration_date")
+    book_year = ctx.entry.book_year
+    if isinstance(registered, PartialDate) and book_year and registered.year != book_year:
+        ctx.collector.add(
+            "registration_date",
+            IssueCode.DATE_OUTSIDE_BOOK_YEAR,
+            f"registered in {registered.year}, but the book is for {book_year}",
+        )
+
+
+def _check_parents(ctx: _Context) -> None:
+    child = ctx.values.get("date_of_birth")
+    if not isinstance(child, PartialDate):
+        return
+    ranges = {
+        "mother_birth_year": ("mother", ctx.options.mother_age_range),
+        "father_birth_year": ("father", ctx.options.father_age_range),
+    }
+    for name, (who, (youngest, oldest)) in ranges.items():
+        year = ctx.values.get(name)
+        if not isinstance(year, int):
+            continue
+        age = child.year - year
+        if age <= 0:
+            ctx.collector.add(
+                name,
+                IssueCode.PARENT_BORN_AFTER_CHILD,
+                f"the {who}, born {year}, is not older than the child, born {child.year}",
+            )
+        elif not youngest <= age <= oldest:
+            ctx.collector.add(
+                name,
+                IssueCode.PARENT_IMPLAUSIBLE_AGE,
+                f"the {who} would have been {age} at the birth ({youngest}-{oldest} expected)",
+            )
+
+
+def _check_age_at_death(ctx: _Context) -> None:
+    born, died = ctx.values.get("date_of_birth"), ctx.values.get("date_of_death")
+    if isinstance(born, PartialDate) and isinstance(died, PartialDate):
+        age = _full_age(born, _earliest(died))
+        if age > ctx.options.max_age_years:
+            ctx.collector.add(
+                "date_of_birth",
+                IssueCode.DATE_IMPLAUSIBLE_AGE,
+                f"{age} years old at death (more than {ctx.options.max_age_years})",
+            )
+
+
+def _check_marriage_ages(ctx: _Context) -> None:
+    registered = ctx.values.get("registration_date")
+    if not isinstance(registered, PartialDate):
+        return
+    on = _latest(registered)
+    law_from = ctx.options.marriage_law_2014_from
+    older_law = on < (law_from.year, law_from.month, law_from.day)
+    for party, minimum in (
+        ("husband", ctx.options.husband_min_age),
+        ("wife", ctx.options.wife_min_age),
+    ):
+        born = ctx.values.get(f"{party}_date_of_birth")
+        if not isinstance(born, PartialDate):
+            continue
+        required = minimum - 1 if older_law else minimum
+        age = _full_age(born, on)
+        if 0 <= age < required:
+            ctx.collector.add(
+                f"{party}_date_of_birth",
+                IssueCode.MARRIAGE_UNDER_LEGAL_AGE,
+                f"the {party} was {age} at registration; the law requires {minimum}",
+            )
+
+
+@lru_cache(maxsize=1024)
+def _book_province_code(book_ward: str | None) -> str | None:
+    """ID province code (pre-2025) of the province named on the book."""
+    if not book_ward:
+        return None
+    parsed = normalize_place(book_ward)
+    return province_code_of(parsed.place.province) if parsed.place else None
+
+
+def _check_ids(ctx: _Context, register_type: RegisterType) -> None:
+    parties: list[tuple[str, Sex | None, str]]
+    if register_type is RegisterType.MARRIAGE:
+        parties = [
+            ("husband_personal_id", Sex.MALE, "husband_date_of_birth"),
+            ("wife_personal_id", Sex.FEMALE, "wife_date_of_birth"),
+        ]
+    else:
+        parties = [("personal_id", ctx.values.get("sex"), "date_of_birth")]
+    registered = ctx.values.get("registration_date")
+    expect_id = (
+        isinstance(registered, PartialDate) and registered.year >= ctx.options.personal_id_from_year
+    )
+    for id_field, sex, birth_field in parties:
+        personal_id = ctx.values.get(id_field)
+        if personal_id is None:
+            raw = ctx.raws.get(id_field)
+            if expect_id and (raw is None or not raw.text.strip()):
+                ctx.collector.add(
+                    id_field,
+                    IssueCode.ID_MISSING,
+                    f"no personal ID, though registered in {registered.year}",  # type: ignore[union-attr]
+                )
+            continue
+        born = ctx.values.get(birth_field)
+        province = None
+        if register_type is RegisterType.BIRTH and ctx.options.check_id_province:
+            province = _book_province_code(ctx.entry.book_ward)
+        ctx.collector.extend(
+            id_field,
+            cross_check_id(
+                personal_id,
+                sex=sex if isinstance(sex, Sex) else None,
+                birth_year=born.year if isinstance(born, PartialDate) else None,
+                birth_province_code=province,
+            ),
+        )
+
+
+def _cross_check(ctx: _Context, register_type: RegisterType) -> None:
+    options = ctx.options
+    _check_future(ctx)
+    if register_type is RegisterType.BIRTH:
+        _check_order(
+            ctx,
+            "date_of_birth",
+            "registration_date",
+            IssueCode.DATE_REGISTRATION_BEFORE_EVENT,
+            "the birth was registered before it happened",
+        )
+        _check_registration_delay(ctx, "date_of_birth", options.birth_registration_days)
+        _check_parents(ctx)
+    elif register_type is RegisterType.DEATH:
+        _check_order(
+            ctx,
+            "date_of_birth",
+            "date_of_death",
+            IssueCode.DATE_DEATH_BEFORE_BIRTH,
+            "the person died before being born",
+        )
+        _check_order(
+            ctx,
+            "date_of_death",
+            "registration_date",
+            IssueCode.DATE_REGISTRATION_BEFORE_EVENT,
+            "the death was registered before it happened",
+        )
+        _check_registration_delay(ctx, "date_of_death", options.death_registration_days)
+        _check_age_at_death(ctx)
+    else:
+        for party in ("husband", "wife"):
+            _check_order(
+                ctx,
+                f"{party}_date_of_birth",
+                "registration_date",
+                IssueCode.DATE_REGISTRATION_BEFORE_EVENT,
+                f"the {party} was born after the marriage",
+            )
+        _check_marriage_ages(ctx)
+    _check_book_year(ctx)
+    _check_ids(ctx, register_type)
+
+
+# ---- assembly ---------------------------------------------------------------------------------
+
+
+def _partial_date_notes(ctx: _Context) -> None:
+    """A full date expected but only the month or year written: say so (matching must know)."""
+    for name, parsed in ctx.dates.items():
+        value = ctx.values.get(name)
+        if isinstance(value, PartialDate) and value.precision is not DatePrecision.DAY:
+            ctx.collector.add(
+                name,
+                IssueCode.DATE_PARTIAL,
+                f"only the {value.precision.value} is known: {value} ({parsed.form.value})",
+            )
+
+
+def _required_and_confidence(ctx: _Context, register_type: RegisterType) -> None:
+    threshold = ctx.options.min_confidence
+    for name in REQUIRED_FIELDS[register_type]:
+        if ctx.values.get(name) is not None:
+            continue
+        raw = ctx.raws.get(name)
+        if raw is None or not raw.text.strip():
+            ctx.collector.add(name, IssueCode.FIELD_MISSING, f"required field {name} is blank")
+        else:
+            ctx.collector.add(
+                name,
+                IssueCode.FIELD_MISSING,
+                f"required field {name} could not be read from {clean_text(raw.text)!r}",
+            )
+    for name, raw in ctx.raws.items():
+        if name in KEY_FIELDS and raw.confidence < threshold and raw.text.strip():
+            ctx.collector.add(
+                name,
+                IssueCode.LOW_CONFIDENCE,
+                f"read with confidence {raw.confidence:.2f} (below {threshold:.2f}); "
+                "check the scan",
+            )
+
+
+@lru_cache(maxsize=1024)
+def _ward_of_book(book_ward: str | None) -> tuple[str | None, str | None]:
+    """New ward name and code of the ward named on the book (a book's entries share it)."""
+    if not book_ward:
+        return None, None
+    parsed = normalize_place(book_ward)
+    if parsed.place is None:
+        return None, None
+    return parsed.place.new_ward, parsed.place.new_ward_code
+
+
+def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedResult:
+    """Normalize one raw entry into its register's record, with all of its issues.
+
+    >>> from schemas.records import RawEntry, RawField
+    >>> from schemas.values import Provenance
+    >>> entry = RawEntry(
+    ...     entry_id="e1", register_type="birth", page_shape="ruled_table",
+    ...     provenance=Provenance(batch_id="b", source_path="p.png", source_sha256="0" * 64,
+    ...                           page_number=1, row_index=1),
+    ...     fields={"full_name": RawField(text="NGUYỄN VĂN AN"),
+    ...             "date_of_birth": RawField(text="31/02/2001")})
+    >>> result = normalize_entry(entry, NormalizeOptions(today=dt.date(2026, 1, 1)))
+    >>> result.record.full_name.value, sorted(i.code for i in result.issues)
+    ('Nguyễn Văn An', ['date.impossible', 'field.missing', 'field.missing', 'field.missing'])
+    """
+    register_type = entry.register_type
+    ctx = _Context(entry=entry, options=options, collector=IssueCollector())
+    fields = entry.fields
+    allowed = _FIELD_SETS[register_type]
+    for name in fields:
+        if name not in allowed:
+            ctx.collector.add(
+                name,
+                IssueCode.FIELD_UNEXPECTED,
+                f"a {register_type.value} record has no field {name}; kept out of the record",
+            )
+    raws, values, issues = ctx.raws, ctx.values, ctx.collector.issues
+    reference_year = entry.book_year
+    readings = _READINGS
+    for name, reader in _READ_ORDER[register_type]:
+        raw = fields.get(name)
+        if raw is None:
+            continue
+        raws[name] = raw
+        text = raw.text
+        reading = readings.get((name, text, reference_year))
+        if reading is None:
+            reading = _read(name, reader, text, reference_year)
+        if reading.value is not None:
+            values[name] = reading.value
+        if reading.issues:
+            issues.extend(reading.issues)
+        if reading.has_extras:
+            _apply_extras(ctx, name, reading)
+
+    _required_and_confidence(ctx, register_type)
+    _cross_check(ctx, register_type)
+    _partial_date_notes(ctx)
+
+    page_number = entry.provenance.page_number
+    classes = _FIELD_VALUE_CLASSES[register_type]
+    data = dict(_RECORD_DEFAULTS[register_type])
+    for name, raw in raws.items():
+        data[name] = build_frozen(
+            classes[name],
+            {
+                "value": values.get(name),
+                "raw_text": raw.text,
+                "confidence": raw.confidence,
+                "page_number": page_number,
+                "bbox": raw.bbox,
+            },
+            _FIELD_VALUE_KEYS,
+        )
+    ward, ward_code = _ward_of_book(entry.book_ward)
+    data["record_id"] = entry.entry_id
+    data["ward"] = ward
+    data["ward_code"] = ward_code
+    data["provenance"] = entry.provenance
+    data["issues"] = ctx.collector.issues
+    record = build_unchecked(RECORD_MODELS[register_type], data, _RECORD_SET_FIELDS | raws.keys())
+    return NormalizedResult(record, ctx.result_names, ctx.ethnicity_codes)
