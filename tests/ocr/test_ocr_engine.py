@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from civreg.errors import MissingDependencyError
+from ocr.engine import (
+    FieldKind,
+    TesseractEngine,
+    Word,
+    assign_words_to_cells,
+    check_tesseract,
+    group_lines,
+    join_text,
+    words_from_tesseract_data,
+)
+from ocr.grid import detect_grid
+from ocr.options import OcrOptions
+from schemas.values import BBox
+
+
+def _word(text: str, *box: int) -> Word:
+    return Word(text, 0.9, BBox.from_list(box))
+
+
+def _draw_line(text: str, font_for: Callable, *, size: int = 40, width: int = 1400) -> np.ndarray:
+    image = Image.new("L", (width, size * 3), 255)
+    ImageDraw.Draw(image).text((30, size), text, font=font_for(size), fill=0)
+    return np.asarray(image).copy()
+
+
+def test_words_go_to_the_cell_holding_their_centre_in_reading_order(
+    make_table: Callable, fake_engine_factory: Callable
+) -> None:
+    table = make_table()
+    grid = detect_grid(table.image).grid
+    assert grid is not None
+    # Words as an engine would report them, in a scrambled order; the wrapped cell (row 3,
+    # column 4) has two lines, and one word lies outside the table (the title).
+    wrapped = grid.cell_at(3, 4).box
+    top_line_y, bottom_line_y = wrapped.y0 + 20, wrapped.y0 + 52
+    words = [
+        _word("sản", wrapped.x0 + 12, bottom_line_y, wrapped.x0 + 60, bottom_line_y + 26),
+        _word("Phụ", wrapped.x0 + 200, top_line_y + 2, wrapped.x0 + 250, top_line_y + 28),
+        _word("Bệnh", wrapped.x0 + 12, top_line_y, wrapped.x0 + 80, top_line_y + 26),
+        _word("Nội", wrapped.x0 + 130, bottom_line_y, wrapped.x0 + 170, bottom_line_y + 26),
+        _word("viện", wrapped.x0 + 100, top_line_y - 3, wrapped.x0 + 160, top_line_y + 26),
+        _word("Hà", wrapped.x0 + 75, bottom_line_y + 1, wrapped.x0 + 110, bottom_line_y + 27),
+        _word("SỔ", 80, 50, 120, 80),
+    ]
+    name_cell = grid.cell_at(3, 1).box
+    words.append(
+        _word("Trần", name_cell.x0 + 12, name_cell.y0 + 30, name_cell.x0 + 80, name_cell.y0 + 58)
+    )
+    engine = fake_engine_factory(words)
+
+    assigned = assign_words_to_cells(engine.recognize_page(table.image), grid.cells)
+
+    assert set(assigned) == set(grid.cells)
+    assert join_text(assigned[grid.cell_at(3, 4)]) == "Bệnh viện Phụ sản Hà Nội"
+    assert [w.text for w in assigned[grid.cell_at(3, 1)]] == ["Trần"]
+    assert sum(len(v) for v in assigned.values()) == 7  # the title word belongs to no cell
+    assert assigned[grid.cell_at(6, 0)] == []
+
+
+def test_group_lines_keeps_tall_diacritic_words_on_their_line() -> None:
+    words = [
+        _word("Nguyễn", 10, 96, 120, 130),  # tall: tilde and circumflex above
+        _word("Thị", 130, 102, 180, 130),
+        _word("Hồng", 190, 95, 270, 130),
+        _word("Nhung", 10, 140, 110, 168),
+    ]
+    assert [[w.text for w in line] for line in group_lines(words)] == [
+        ["Nguyễn", "Thị", "Hồng"],
+        ["Nhung"],
+    ]
+
+
+def test_tesseract_data_becomes_words_with_unit_confidence() -> None:
+    data = {
+        "text": ["", "Hà", "Nội", " "],
+        "conf": [-1, 96.5, 88, -1],
+        "left": [0, 10, 60, 0],
+        "top": [0, 5, 6, 0],
+        "width": [0, 40, 50, 0],
+        "height": [0, 30, 29, 0],
+        "page_num": [1, 1, 1, 1],
+        "block_num": [1, 1, 1, 1],
+        "par_num": [1, 1, 1, 1],
+        "line_num": [1, 1, 1, 1],
+    }
+    words = words_from_tesseract_data(data)
+    assert [(w.text, w.confidence, w.bbox.as_list()) for w in words] == [
+        ("Hà", 0.965, [10, 5, 50, 35]),
+        ("Nội", 0.88, [60, 6, 110, 35]),
+    ]
+
+
+def test_missing_tesseract_or_language_says_what_to_install() -> None:
+    with pytest.raises(MissingDependencyError, match="not installed") as missing_program:
+        check_tesseract("/nonexistent/tesseract", "vie")
+    assert "apt-get install tesseract-ocr tesseract-ocr-vie" in str(missing_program.value)
+    with pytest.raises(MissingDependencyError, match="no 'xyz' language model"):
+        check_tesseract("tesseract", "xyz")
+
+
+@pytest.fixture(scope="module")
+def tesseract() -> TesseractEngine:
+    return TesseractEngine(OcrOptions())
+
+
+def test_tesseract_reads_a_clean_vietnamese_line(
+    tesseract: TesseractEngine, font_for: Callable
+) -> None:
+    text = "Nguyễn Thị Hồng Nhung sinh tại Hà Nội"
+    image = _draw_line(text, font_for)
+    words = tesseract.recognize_page(image, psm=7)
+    assert unicodedata.normalize("NFC", join_text(words)) == text
+    assert all(0.5 < w.confidence <= 1.0 for w in words)
+    first = words[0].bbox
+    assert 20 <= first.x0 <= 40 and 30 <= first.y0 <= 60  # boxes in the image's pixels
+
+
+def test_tesseract_digits_only_region(tesseract: TesseractEngine, font_for: Callable) -> None:
+    label, number = "Số ĐDCN: ", "001190012345"
+    image = _draw_line(label + number, font_for, size=40, width=900)
+    # The region holds only the number; the digits config cannot return letters.
+    start = 30 + round(font_for(40).getlength(label))
+    region = BBox(x0=start - 6, y0=20, x1=890, y1=110)
+    words = tesseract.recognize_region(image, region, FieldKind.NUMBER)
+    assert "".join(w.text for w in words) == number
+    assert all(region.x0 - 12 <= w.bbox.x0 and w.bbox.x1 <= region.x1 + 12 for w in words)
