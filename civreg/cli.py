@@ -49,12 +49,14 @@ def _root(
 def _register() -> None:
     # Imported here so that `civreg --help` stays fast and a broken optional group cannot
     # take the whole command down at import time of this module.
-    from civreg.commands import db, population, status, synth
+    from civreg.commands import db, demo, population, run, status, synth
 
     app.add_typer(db.app, name="db")
     app.add_typer(population.app, name="population")
     app.add_typer(synth.app, name="synth")
     app.add_typer(status.app, name="status")
+    app.add_typer(run.app, name="run")
+    app.add_typer(demo.app, name="demo")
 
 
 def main() -> None:

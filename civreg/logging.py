@@ -10,6 +10,8 @@ import logging
 
 from rich.logging import RichHandler
 
+QUIET_LIBRARIES = ("httpx", "httpcore", "alembic.runtime.migration")
+
 
 def configure_logging(level: str = "INFO") -> None:
     """Send civreg's logs to stderr through rich, at ``level``."""
@@ -20,6 +22,9 @@ def configure_logging(level: str = "INFO") -> None:
         handlers=[RichHandler(show_path=False, rich_tracebacks=False)],
         force=True,
     )
+    # Client libraries log every HTTP request at INFO; that is noise to a clerk.
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def redact(value: str | None) -> str:

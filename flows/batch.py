@@ -30,12 +30,14 @@ from flows.export import export_records
 from flows.runtime import make_task_runner, prepare_environment
 from flows.steps import (
     IngestSummary,
+    LinkSummary,
     NormalizeSummary,
     PageJob,
     PageOutcome,
     PipelineContext,
     finish_documents_step,
     ingest_step,
+    link_step,
     normalize_step,
     prepare_stores,
     read_page_step,
@@ -101,6 +103,12 @@ def finish_documents_task(summary: IngestSummary, outcomes: list[PageOutcome]) -
 def normalize_task(batch_id: str) -> NormalizeSummary:
     """Raw entries into typed, checked records."""
     return normalize_step(_context(), batch_id)
+
+
+@task(name="link", **transient_retries)
+def link_task(run_id: str) -> LinkSummary:
+    """Match records to the population DB and decide: auto-link, review or new person."""
+    return link_step(_context(), run_id)
 
 
 @task(name="export", **transient_retries)
@@ -199,6 +207,7 @@ def process_batch(batch_path: str, batch_id: str | None = None) -> BatchSummary:
     outcomes = read_pages(ingested.pages)
     finish_documents_task(ingested, outcomes)
     normalized = normalize_task(batch_id)
+    link_task(run_id)
     export_task(run_id)
     sync_task()
     set_batch_status(context.store, batch_id, BatchStatus.PROCESSED)

@@ -21,6 +21,10 @@ from civreg.db import shared_engine
 from civreg.errors import InputFileError
 from civreg.migrate import upgrade_population, upgrade_store
 from civreg.settings import Settings
+from matching.civil import match_records
+from matching.decide import MatchOutcome, PriorDecision
+from matching.link import link, select_for_relink, train_civil_model
+from matching.population import PopulationAdapter
 from normalize.records import NormalizeOptions, normalize_entry
 from ocr.engine import TesseractEngine
 from ocr.extract import PageExtraction, extract_page
@@ -29,6 +33,7 @@ from ocr.options import OcrOptions
 from ocr.pages import PageImage, PageSource, load_page
 from ocr.sniff import FileKind
 from schemas.enums import BatchStatus, QuarantineReason
+from schemas.records import CivilRecordBase
 from store.batches import (
     DocumentKey,
     StoredDocument,
@@ -41,7 +46,16 @@ from store.batches import (
     set_batch_status,
 )
 from store.entries import PageMeta, load_raw_entries, save_page_extraction
-from store.records import save_records
+from store.matches import (
+    CandidateScore,
+    CandidateSet,
+    DecisionInput,
+    append_decisions,
+    latest_decisions,
+    save_candidates,
+)
+from store.records import load_records, save_records
+from store.runs import get_watermark, set_watermark
 
 log = logging.getLogger(__name__)
 
@@ -263,3 +277,102 @@ def normalize_step(context: PipelineContext, batch_id: str) -> NormalizeSummary:
         inserted=saved.inserted,
         updated=saved.updated,
     )
+
+
+class LinkSummary(BaseModel):
+    """What a linking run decided (counts per outcome) and what it left alone."""
+
+    parties_considered: int = 0
+    linked_now: int = 0
+    auto_linked: int = 0
+    review: int = 0
+    new_person: int = 0
+    kept_for_steward: int = 0
+    population_changes: int = 0
+
+
+POPULATION_WATERMARK = "population_changes_seq"
+
+
+def _prior_decisions(store_engine: Engine, records: dict[str, CivilRecordBase]) -> dict:
+    prior = {}
+    for key, decision in latest_decisions(store_engine).items():
+        record = records.get(decision.record_id)
+        if record is None:
+            continue
+        prior[key] = PriorDecision(
+            record_id=decision.record_id,
+            party=decision.party,
+            register_type=record.register_type,
+            kind=decision.kind,
+            personal_id=decision.personal_id,
+        )
+    return prior
+
+
+def link_step(context: PipelineContext, run_id: str) -> LinkSummary:
+    """Link the records that need it against the population DB, and store the outcome.
+
+    Needing it: no decision yet, or an open decision touched by people who changed in the
+    population DB since the last run. A steward's decision is final and never re-linked. The
+    model's u comes from random pairs and its m from EM on this run's records and candidates.
+    """
+    stored = load_records(context.store)
+    records = {s.record_id: s.record for s in stored}
+    parties = [party for record in records.values() for party in match_records(record)]
+    prior = _prior_decisions(context.store, records)
+    adapter = PopulationAdapter(context.population)
+    watermark = int(get_watermark(context.store, POPULATION_WATERMARK, "0") or 0)
+    feed = adapter.changes_since(watermark)
+    changed = adapter.frame_of(feed.personal_ids)
+    to_link = select_for_relink(parties, prior, changed)
+    summary = LinkSummary(
+        parties_considered=len(parties),
+        population_changes=len(feed.changes),
+        kept_for_steward=sum(1 for d in prior.values() if d.is_steward),
+    )
+    population = adapter.candidates_for(to_link) if to_link else None
+    if population is not None and not len(population):
+        # Nothing shares a blocking key: an empty population DB, most likely. Deciding
+        # "new person" for everyone would be wrong, so the records stay unmatched for now.
+        log.warning("no population candidates for %d record parties; not linked", len(to_link))
+        population = None
+    if population is not None:
+        model = train_civil_model(to_link, population, workers=context.settings.ocr_workers)
+        result = link(to_link, population, model, prior=prior)
+        save_candidates(
+            context.store,
+            [
+                CandidateSet(
+                    record_id=d.record_id,
+                    party=d.party,
+                    model_version=result.model_version,
+                    candidates=tuple(
+                        CandidateScore(c.personal_id, c.weight, c.explanation) for c in d.candidates
+                    ),
+                )
+                for d in result.decisions
+            ],
+            run_id,
+        )
+        append_decisions(
+            context.store,
+            [
+                DecisionInput(
+                    record_id=d.record_id,
+                    party=d.party,
+                    kind=d.kind,
+                    personal_id=d.personal_id if d.outcome is MatchOutcome.AUTO_LINKED else None,
+                    score=d.candidates[0].weight if d.candidates else None,
+                    reason=d.reason,
+                )
+                for d in result.decisions
+            ],
+        )
+        outcomes = result.by_outcome()
+        summary.linked_now = len(result.decisions)
+        summary.auto_linked = outcomes.get(MatchOutcome.AUTO_LINKED.value, 0)
+        summary.review = outcomes.get(MatchOutcome.REVIEW.value, 0)
+        summary.new_person = outcomes.get(MatchOutcome.NEW_PERSON.value, 0)
+    set_watermark(context.store, POPULATION_WATERMARK, str(feed.watermark))
+    return summary

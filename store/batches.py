@@ -288,3 +288,9 @@ def quarantine_document(
         quarantine_reason=reason,
         quarantine_detail=detail,
     )
+
+
+def batch_statuses(bind: Bind) -> dict[str, BatchStatus]:
+    """Every known batch and where it stands."""
+    with reading(bind) as session:
+        return dict(session.execute(select(Batch.batch_id, Batch.status)).tuples().all())
