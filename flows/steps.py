@@ -315,7 +315,7 @@ def link_step(context: PipelineContext, run_id: str) -> LinkSummary:
 
     Needing it: no decision yet, or an open decision touched by people who changed in the
     population DB since the last run. A steward's decision is final and never re-linked. The
-    model's u comes from random pairs and its m from EM on this run's records and candidates.
+    model's u comes from random pairs and its m from EM on this run's records.
     """
     stored = load_records(context.store)
     records = {s.record_id: s.record for s in stored}
@@ -331,11 +331,13 @@ def link_step(context: PipelineContext, run_id: str) -> LinkSummary:
         population_changes=len(feed.changes),
         kept_for_steward=sum(1 for d in prior.values() if d.is_steward),
     )
-    population = adapter.candidates_for(to_link) if to_link else None
+    # The whole population, not only this batch's candidates: training on candidates alone
+    # inflates the match prior and skews the name frequencies the weights depend on.
+    population = adapter.load_all() if to_link else None
     if population is not None and not len(population):
-        # Nothing shares a blocking key: an empty population DB, most likely. Deciding
-        # "new person" for everyone would be wrong, so the records stay unmatched for now.
-        log.warning("no population candidates for %d record parties; not linked", len(to_link))
+        # An empty population DB: deciding "new person" for everyone would be wrong, so the
+        # records stay unmatched until the population is imported.
+        log.warning("the population DB is empty; %d record parties not linked", len(to_link))
         population = None
     if population is not None:
         model = train_civil_model(to_link, population, workers=context.settings.ocr_workers)
