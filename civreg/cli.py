@@ -49,7 +49,7 @@ def _root(
 def _register() -> None:
     # Imported here so that `civreg --help` stays fast and a broken optional group cannot
     # take the whole command down at import time of this module.
-    from civreg.commands import db, demo, population, run, status, synth
+    from civreg.commands import db, demo, ocr, population, run, status, synth
 
     app.add_typer(db.app, name="db")
     app.add_typer(population.app, name="population")
@@ -57,6 +57,7 @@ def _register() -> None:
     app.add_typer(status.app, name="status")
     app.add_typer(run.app, name="run")
     app.add_typer(demo.app, name="demo")
+    app.add_typer(ocr.app, name="ocr")
 
 
 def main() -> None:
