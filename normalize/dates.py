@@ -19,11 +19,10 @@ PartialDate(year=1990, month=3, day=5)
 
 from __future__ import annotations
 
-import calendar
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from normalize.construct import build_frozen
 from normalize.issues import Finding, IssueCode
@@ -62,19 +61,21 @@ class DateStyle(StrEnum):
     DIGITS_AND_WORDS = "digits_and_words"  # 05/03/1990 (ngày mùng năm tháng ba năm ...)
 
 
-@dataclass(frozen=True, slots=True)
-class DateParse:
+class DateParse(NamedTuple):
     """A date read from text: its value (``None`` if unreadable or impossible) and doubts.
 
     ``swappable`` is true when day and month could be read the other way round (both <= 12 and
     different; ISO dates excepted, machines do not swap): the record-level checks weigh that
-    reading against the other fields.
+    reading against the other fields. ``by_year`` is true when the reading depends on the
+    reference year (a two-digit year was resolved with it): only such readings must be
+    remembered per book year. (A named tuple: immutable and quick to make.)
     """
 
     value: PartialDate | None
     findings: tuple[Finding, ...] = ()
     form: DateForm = DateForm.BLANK
     swappable: bool = False
+    by_year: bool = False
 
     @property
     def precision(self) -> DatePrecision | None:
@@ -88,8 +89,7 @@ class DateParse:
         return _partial_date(value.year, value.day, value.month)
 
 
-@dataclass(frozen=True, slots=True)
-class TimeParse:
+class TimeParse(NamedTuple):
     """A time of day read from text: ``HH:MM`` or ``None``, and doubts."""
 
     value: str | None
@@ -97,7 +97,14 @@ class TimeParse:
 
 
 _PAREN = re.compile(r"\(([^()]*)\)")
-_FAST_DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})\s*$", re.ASCII)
+# Fast paths for the forms registers write most; what they match, the general reading would
+# read the same way (same parts, same text handed to ``_build``), they only skip its steps.
+_FAST_NUMERIC = re.compile(
+    r"^\s*(?:(?:ng(?:ay|ày) )?(\d{1,2})([/.\-])(\d{1,2})\2)?(\d{4})\s*$", re.ASCII
+)
+_FAST_TEXT = re.compile(
+    r"^\s*ng(?:ay|ày) (\d{1,2}) th(?:ang|áng) (\d{1,2}) n(?:am|ăm) (\d{4})\s*$", re.ASCII
+)
 _NUM_DMY = re.compile(r"^(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})$")
 _NUM_ISO = re.compile(r"^(\d{4})\s*-\s*(\d{1,2})(?:\s*-\s*(\d{1,2}))?$")
 _NUM_MY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{4})$")
@@ -109,11 +116,39 @@ _LEADING_LABEL = re.compile(
 
 
 _DATE_KEYS = {"year", "month", "day"}
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DATES: dict[tuple[int, int | None, int | None], PartialDate] = {}
+"""Dates made so far, shared (frozen): registers name the same days over and over."""
+_READINGS: dict[tuple[int, int | None, int | None, DateForm], DateParse] = {}
+"""Readings of possible dates by parts and form (they do not depend on the text)."""
+MEMO_LIMIT = 200_000
+"""Each memo above is emptied when it reaches this many entries."""
+
+
+def _days_in_month(year: int, month: int) -> int:
+    """``calendar.monthrange(year, month)[1]``, without computing a weekday."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS_IN_MONTH[month]
 
 
 def _partial_date(year: int, month: int | None, day: int | None) -> PartialDate:
     """A ``PartialDate`` of parts already checked against the calendar."""
-    return build_frozen(PartialDate, {"year": year, "month": month, "day": day}, _DATE_KEYS)
+    key = (year, month, day)
+    value = _DATES.get(key)
+    if value is None:
+        if len(_DATES) >= MEMO_LIMIT:
+            _DATES.clear()
+        value = _DATES[key] = build_frozen(
+            PartialDate, {"year": year, "month": month, "day": day}, _DATE_KEYS
+        )
+    return value
+
+
+def clear_memos() -> None:
+    """Forget the shared dates and readings."""
+    _DATES.clear()
+    _READINGS.clear()
 
 
 def _resolve_two_digit_year(yy: int, reference_year: int | None) -> int:
@@ -124,7 +159,13 @@ def _resolve_two_digit_year(yy: int, reference_year: int | None) -> int:
 
 
 def _build(year: int, month: int | None, day: int | None, text: str, form: DateForm) -> DateParse:
-    """Check the parts and make the value; every problem becomes a finding."""
+    """Check the parts and make the value; every problem becomes a finding.
+
+    A possible date's reading names no text: it is remembered by its parts and form.
+    """
+    known = _READINGS.get((year, month, day, form))
+    if known is not None:
+        return known
     if not MIN_YEAR <= year <= MAX_YEAR:
         return DateParse(
             None,
@@ -137,7 +178,7 @@ def _build(year: int, month: int | None, day: int | None, text: str, form: DateF
             form,
         )
     if month is not None and not 1 <= month <= 12:
-        if day is not None and 1 <= day <= 12 and 1 <= month <= calendar.monthrange(year, day)[1]:
+        if day is not None and 1 <= day <= 12 and 1 <= month <= _days_in_month(year, day):
             value = _partial_date(year, day, month)
             message = (
                 f"{text!r}: there is no month {month}; read as {value} (day and month swapped)"
@@ -150,7 +191,7 @@ def _build(year: int, month: int | None, day: int | None, text: str, form: DateF
         )
     if day is not None:
         assert month is not None
-        last_day = calendar.monthrange(year, month)[1]
+        last_day = _days_in_month(year, month)
         if not 1 <= day <= last_day:
             reason = (
                 f"{_MONTH_NAMES[month]} {year} has {last_day} days" if day else "there is no day 0"
@@ -165,7 +206,12 @@ def _build(year: int, month: int | None, day: int | None, text: str, form: DateF
         and day != month
         and day <= 12
     )
-    return DateParse(_partial_date(year, month, day), (), form, swappable)
+    if len(_READINGS) >= MEMO_LIMIT:
+        _READINGS.clear()
+    parsed = _READINGS[(year, month, day, form)] = DateParse(
+        _partial_date(year, month, day), (), form, swappable
+    )
+    return parsed
 
 
 def _parse_numeric(folded: str, text: str, reference_year: int | None) -> DateParse | None:
@@ -183,7 +229,7 @@ def _parse_numeric(folded: str, text: str, reference_year: int | None) -> DatePa
             )
         parsed = _build(year, int(month), int(day), text, DateForm.NUMERIC)
         if findings:
-            return DateParse(parsed.value, findings + parsed.findings, parsed.form, False)
+            return DateParse(parsed.value, findings + parsed.findings, parsed.form, False, True)
         return parsed
     match = _NUM_ISO.match(folded)
     if match:
@@ -293,10 +339,16 @@ def parse_date(text: str, reference_year: int | None = None) -> DateParse:
     >>> parse_date("05/13/1990").value
     PartialDate(year=1990, month=5, day=13)
     """
-    fast = _FAST_DMY.match(text)
-    if fast:  # the common "05/03/1990", "5-3-1990", "05.03.1990"
+    fast = _FAST_NUMERIC.match(text)
+    if fast:  # "05/03/1990", "5-3-1990", "05.03.1990", "ngày 05/03/1990", "1990"
         day, _, month, year = fast.groups()
+        if day is None:
+            return _build(int(year), None, None, text.strip(), DateForm.NUMERIC)
         return _build(int(year), int(month), int(day), text.strip(), DateForm.NUMERIC)
+    fast = _FAST_TEXT.match(text)
+    if fast:  # "ngày 05 tháng 03 năm 1990"
+        day, month, year = fast.groups()
+        return _build(int(year), int(month), int(day), text.strip(), DateForm.TEXT)
     cleaned = clean_text(text)
     if not cleaned:
         return DateParse(None, (), DateForm.BLANK)
@@ -306,8 +358,10 @@ def parse_date(text: str, reference_year: int | None = None) -> DateParse:
         return _parse_one(main or bracketed[0], reference_year)
     first = _parse_one(main, reference_year)
     second = _parse_one(bracketed[0], reference_year)
+    by_year = first.by_year or second.by_year
     if first.value is None:
-        return second if second.value is not None else first
+        chosen = second if second.value is not None else first
+        return chosen._replace(by_year=True) if by_year and not chosen.by_year else chosen
     if second.value is not None and second.value != first.value:
         return DateParse(
             first.value,
@@ -320,8 +374,9 @@ def parse_date(text: str, reference_year: int | None = None) -> DateParse:
             ),
             first.form,
             first.swappable,
+            by_year,
         )
-    return first
+    return first._replace(by_year=True) if by_year and not first.by_year else first
 
 
 def format_date(value: PartialDate, style: DateStyle) -> str:
@@ -363,6 +418,11 @@ def format_date(value: PartialDate, style: DateStyle) -> str:
 
 # ---- times of death -------------------------------------------------------------------------
 
+_FAST_MOMENT = re.compile(
+    r"^\s*(\d{1,2}) giờ (\d{1,2}) phút, ngày "
+    r"(\d{1,2}([/.\-])\d{1,2}\4\d{4}|\d{1,2} tháng \d{1,2} năm \d{4})\s*$",
+    re.ASCII,
+)
 _TIME_DIGITS = re.compile(r"(?:^|\s)(\d{1,2})\s*(?:gio|h|g|:)\s*(?:(\d{1,2})\s*(?:phut|p|')?)?")
 _TIME_WORDS = re.compile(r"(?:^|\s)((?:[a-z]+\s+){0,3}?)gio(?:\s+((?:[a-z]+\s+){0,3}?)phut)?")
 
@@ -420,6 +480,11 @@ def parse_death_moment(text: str, reference_year: int | None = None) -> tuple[Ti
     >>> moment[0].value, str(moment[1].value)
     ('14:30', '2020-03-05')
     """
+    fast = _FAST_MOMENT.match(text)
+    if fast:  # "14 giờ 30 phút, ngày 05/03/2020": what the general reading below would do
+        hour, minute, date_text, _ = fast.groups()
+        time = _time_value(int(hour), int(minute), text.strip())
+        return time, parse_date("ngay " + fold(date_text), reference_year)
     cleaned = clean_text(text)
     if not cleaned:
         return TimeParse(None), DateParse(None)
@@ -452,5 +517,8 @@ def parse_death_moment(text: str, reference_year: int | None = None) -> tuple[Ti
                 )
             words_rest = words_folded[words_found[2] :].strip(" ,;-")
             if date.value is None and words_rest:
+                by_year = date.by_year
                 date = parse_date(words_rest, reference_year)
+                if by_year and not date.by_year:
+                    date = date._replace(by_year=True)
     return time, date

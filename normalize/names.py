@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from normalize.issues import Finding, IssueCode
 from normalize.lexicon import (
@@ -34,6 +35,7 @@ _SEPARATORS = re.compile(r"[.,;:\"()\[\]/\\]+")
 _NEEDS_CLEANING = re.compile(r"[^\w\s'-]|[\d_]")
 _NOT_NAME_CHAR = re.compile(r"[^\w\s'-]|[\d_]")
 _MAX_COMPOUND = max(len(n.split()) for n in COMPOUND_FAMILY_NAMES)
+_COMPOUND_STARTS = frozenset(n.split()[0] for n in COMPOUND_FAMILY_NAMES)
 
 
 def _fold_index() -> dict[str, frozenset[str]]:
@@ -46,9 +48,11 @@ def _fold_index() -> dict[str, frozenset[str]]:
 _FOLDED_NAME_SYLLABLES = _fold_index()
 
 
-@dataclass(frozen=True, slots=True)
-class NameParts:
-    """A name split for matching; ``key`` folds it and merges equivalent family names."""
+class NameParts(NamedTuple):
+    """A name split for matching; ``key`` folds it and merges equivalent family names.
+
+    (A named tuple: immutable and quick to make; one is made per distinct name.)
+    """
 
     full_name: str
     family: str
@@ -63,8 +67,7 @@ class NameParts:
         return " ".join(p for p in (self.family_key, fold(self.middle), fold(self.given)) if p)
 
 
-@dataclass(frozen=True, slots=True)
-class NameParse:
+class NameParse(NamedTuple):
     """The outcome of normalizing one name: its parts (``None`` if unreadable) and doubts."""
 
     parts: NameParts | None
@@ -103,10 +106,19 @@ class _Word:
     valid: bool
     doubt: str | None  # marks unusual in names, with the usual forms
     lost_marks: bool  # written bare, and names always write it with marks
+    family_key: str  # the folded word with Huỳnh -> Hoàng, Võ -> Vũ
+    plain: bool  # valid, usual and marked: nothing to say about it
 
 
-@lru_cache(maxsize=65536)
+_WORDS: dict[str, _Word] = {}
+"""Words by their written form: a register has a few thousand distinct ones."""
+_WORDS_LIMIT = 65536
+
+
 def _word(raw: str) -> _Word:
+    known = _WORDS.get(raw)
+    if known is not None:
+        return known
     canonical = standard_tone_placement(title_case_word(raw))
     lowered = canonical.lower()
     folded = fold(lowered)
@@ -117,7 +129,17 @@ def _word(raw: str) -> _Word:
         shown = ", ".join(sorted(v.capitalize() for v in variants))
         doubt = f"'{canonical}' is unusual in names (did it mean {shown}?)"
     lost = bool(variants) and lowered.isascii() and lowered not in variants
-    return _Word(canonical, folded, valid, doubt, lost)
+    family_key = " ".join(_SURNAME_EQUIVALENTS.get(s, s) for s in folded.split())
+    if len(_WORDS) >= _WORDS_LIMIT:
+        _WORDS.clear()
+    plain = valid and doubt is None and not lost
+    word = _WORDS[raw] = _Word(canonical, folded, valid, doubt, lost, family_key, plain)
+    return word
+
+
+def clear_words() -> None:
+    """Forget the words met so far."""
+    _WORDS.clear()
 
 
 def canonical_name_text(text: str) -> str:
@@ -147,22 +169,36 @@ def split_name(full_name: str) -> tuple[str, str, str]:
         return "", "", ""
     if len(syllables) == 1:
         return "", "", syllables[0]
-    family_length = 1
-    for length in range(min(_MAX_COMPOUND, len(syllables) - 1), 1, -1):
-        if " ".join(syllables[:length]) in COMPOUND_FAMILY_NAMES:
-            family_length = length
-            break
-    else:
-        if (
-            len(syllables) >= 4
-            and syllables[0] in FAMILY_NAMES
-            and syllables[1] in FAMILY_NAMES
-            and syllables[1] not in MIDDLE_NAME_SURNAMES
-        ):
-            family_length = 2
+    family_length = _family_length(syllables)
     family = " ".join(syllables[:family_length])
     middle = " ".join(syllables[family_length:-1])
     return family, middle, syllables[-1]
+
+
+def _family_length(syllables: list[str]) -> int:
+    """Syllables of the family name of a name of two syllables or more (see split_name)."""
+    count = len(syllables)
+    if count == 2:
+        return 1  # "Lê Na": no compound is shorter than two syllables
+    if syllables[0] in _COMPOUND_STARTS:
+        for length in range(min(_MAX_COMPOUND, count - 1), 1, -1):
+            if " ".join(syllables[:length]) in COMPOUND_FAMILY_NAMES:
+                return length
+    if (
+        count >= 4
+        and syllables[0] in FAMILY_NAMES
+        and syllables[1] in FAMILY_NAMES
+        and syllables[1] not in MIDDLE_NAME_SURNAMES
+    ):
+        return 2
+    return 1
+
+
+_NO_MIDDLE_NAME = Finding.of(IssueCode.NAME_NO_MIDDLE_NAME, "no middle name (was one dropped?)")
+_NO_DIACRITICS = Finding.of(
+    IssueCode.NAME_MISSING_DIACRITICS,
+    "written without diacritics; compared on the folded name only",
+)
 
 
 @lru_cache(maxsize=131072)
@@ -189,44 +225,47 @@ def normalize_name(text: str) -> NameParse:
                 f"characters {' '.join(unexpected)} cannot be in a name; dropped",
             )
         )
-    words = [_word(w) for w in " ".join(cleaned.split()).strip(" -'").split()]
+    written = cleaned.split()
+    if written and (written[0][0] in "-'" or written[-1][-1] in "-'"):
+        written = " ".join(written).strip(" -'").split()
+    known = _WORDS.get
+    words = [known(w) or _word(w) for w in written]
     if not words:
         if text.strip():
             findings.append(Finding.of(IssueCode.NAME_UNREADABLE, f"no name in {text!r}"))
         return NameParse(None, tuple(findings))
 
-    invalid = [w.canonical for w in words if not w.valid]
-    if invalid:
-        findings.append(
-            Finding.of(
-                IssueCode.NAME_INVALID_SYLLABLE,
-                f"not Vietnamese syllables (OCR damage?): {', '.join(invalid)}",
+    count = len(words)
+    if [w for w in words if not w.plain]:  # most names have nothing to doubt
+        invalid = [w.canonical for w in words if not w.valid]
+        if invalid:
+            findings.append(
+                Finding.of(
+                    IssueCode.NAME_INVALID_SYLLABLE,
+                    f"not Vietnamese syllables (OCR damage?): {', '.join(invalid)}",
+                )
             )
-        )
-    if len(words) >= 2 and any(w.lost_marks for w in words) and cleaned.isascii():
-        findings.append(
-            Finding.of(
-                IssueCode.NAME_MISSING_DIACRITICS,
-                "written without diacritics; compared on the folded name only",
-            )
-        )
-    else:
-        doubts = [w.doubt for w in words if w.doubt]
-        if doubts:
-            findings.append(Finding.of(IssueCode.NAME_UNUSUAL_DIACRITICS, "; ".join(doubts)))
-    if len(words) == 2:
-        findings.append(
-            Finding.of(IssueCode.NAME_NO_MIDDLE_NAME, "no middle name (was one dropped?)")
-        )
+        if count >= 2 and any(w.lost_marks for w in words) and cleaned.isascii():
+            findings.append(_NO_DIACRITICS)
+        else:
+            doubts = [w.doubt for w in words if w.doubt]
+            if doubts:
+                findings.append(Finding.of(IssueCode.NAME_UNUSUAL_DIACRITICS, "; ".join(doubts)))
+    if count == 2:
+        findings.append(_NO_MIDDLE_NAME)
 
-    full_name = " ".join(w.canonical for w in words)
-    family, middle, given = split_name(full_name)
-    parts = NameParts(
-        full_name=full_name,
-        family=family,
-        middle=middle,
-        given=given,
-        folded=" ".join(w.folded for w in words),
-        family_key=surname_equivalence_key(family),
-    )
+    syllables = [w.canonical for w in words]
+    full_name = " ".join(syllables)
+    if count == 1:
+        parts = NameParts(full_name, "", "", full_name, words[0].folded, "")
+    else:
+        family_length = _family_length(syllables)
+        parts = NameParts(
+            full_name,
+            " ".join(syllables[:family_length]),
+            " ".join(syllables[family_length:-1]),
+            syllables[-1],
+            " ".join([w.folded for w in words]),
+            " ".join([w.family_key for w in words[:family_length]]),
+        )
     return NameParse(parts, tuple(findings))

@@ -473,6 +473,13 @@ def _parse_components(components: list[str]) -> _Units | None:
     return _ward_not_found(province_units, ", ".join(components)) if ward_written else None
 
 
+def load_tables() -> None:
+    """Load the unit tables and the package's parser now (~1.5 s once per process), not on
+    the first address that needs them."""
+    _index()
+    import vietnamadminunits  # noqa: F401  (its import reads the package's data files)
+
+
 def _parse_with_package(admin: str) -> _Units:
     """Slow path for addresses the exact lookup cannot place (no commas, odd forms)."""
     from vietnamadminunits import ParseMode, parse_address

@@ -207,3 +207,71 @@ def test_death_moment_words_disagree() -> None:
     time, _ = parse_death_moment("14 giờ 30 phút (mười lăm giờ ba mươi phút)")
     assert time.value == "14:30"
     assert [f.code.value for f in time.findings] == ["date.words_digits_disagree"]
+
+
+def _reading(parsed: object) -> tuple[object, ...]:
+    """What a date reading means, without the texts its messages quote."""
+    return (
+        parsed.value,  # type: ignore[attr-defined]
+        parsed.form,  # type: ignore[attr-defined]
+        parsed.swappable,  # type: ignore[attr-defined]
+        [f.code for f in parsed.findings],  # type: ignore[attr-defined]
+    )
+
+
+@given(
+    day=st.integers(0, 33),
+    month=st.integers(0, 14),
+    year=st.integers(1840, 2110),
+    form=st.sampled_from(
+        [
+            "{d:02d}/{m:02d}/{y}",
+            "{d}-{m}-{y}",
+            "{d:02d}.{m:02d}.{y}",
+            "ngày {d:02d}/{m:02d}/{y}",
+            "ngay {d}/{m}/{y}",
+            "ngày {d:02d} tháng {m:02d} năm {y}",
+            "ngay {d} thang {m} nam {y}",
+            "{y}",
+        ]
+    ),
+)
+def test_fast_paths_read_as_the_general_reading(day: int, month: int, year: int, form: str) -> None:
+    """The common forms skip the general reading; a trailing "." sends them through it."""
+    text = form.format(d=day, m=month, y=year)
+    assert _reading(parse_date(text, 2020)) == _reading(parse_date(text + ".", 2020))
+
+
+@given(
+    hour=st.integers(0, 26),
+    minute=st.integers(0, 61),
+    day=st.integers(1, 28),
+    form=st.sampled_from(["ngày {d:02d}/03/2020", "ngày {d} tháng 3 năm 2020"]),
+)
+def test_death_moment_fast_path_reads_as_the_general_reading(
+    hour: int, minute: int, day: int, form: str
+) -> None:
+    text = f"{hour:02d} giờ {minute:02d} phút, {form.format(d=day)}"
+    fast_time, fast_date = parse_death_moment(text, 2020)
+    # written without the marks of "giờ", it takes the general reading
+    slow_time, slow_date = parse_death_moment(text.replace("giờ", "gio"), 2020)
+    assert fast_time.value == slow_time.value
+    assert [f.code for f in fast_time.findings] == [f.code for f in slow_time.findings]
+    assert _reading(fast_date) == _reading(slow_date)
+
+
+@pytest.mark.parametrize(
+    ("text", "by_year"),
+    [
+        ("05/03/90", True),
+        ("05/03/1990", False),
+        ("ngày 05 tháng 03 năm 1990", False),
+        ("05/03/90 (ngày năm tháng ba năm một nghìn chín trăm chín mươi)", True),
+        ("31/02/90 (ngày năm tháng ba năm một nghìn chín trăm chín mươi)", True),
+        ("abc", False),
+    ],
+)
+def test_readings_say_when_they_depend_on_the_book_year(text: str, by_year: bool) -> None:
+    """Only such readings may differ between books of different years (memos key on it)."""
+    assert parse_date(text, 2001).by_year is by_year
+    assert parse_death_moment(f"14 giờ, {text}", 2001)[1].by_year is by_year

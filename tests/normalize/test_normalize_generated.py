@@ -11,17 +11,21 @@ import datetime as dt
 
 import pytest
 
-from bench.normalize import Evaluation, evaluate, samples_of
+from bench.normalize import Evaluation, Sample, evaluate, samples_of, time_normalization
 from normalize.records import NormalizeOptions, normalize_entry
 from synth.district import DistrictOptions, generate_district
 
+OPTIONS = NormalizeOptions(today=dt.date(2026, 12, 31))
+
 
 @pytest.fixture(scope="module")
-def evaluation() -> Evaluation:
-    district = generate_district(DistrictOptions(people=1500, seed=5))
-    samples = samples_of(district.books)
-    options = NormalizeOptions(today=dt.date(2026, 12, 31))
-    results = [normalize_entry(s.raw, options) for s in samples]
+def samples() -> list[Sample]:
+    return samples_of(generate_district(DistrictOptions(people=1500, seed=5)).books)
+
+
+@pytest.fixture(scope="module")
+def evaluation(samples: list[Sample]) -> Evaluation:
+    results = [normalize_entry(s.raw, OPTIONS) for s in samples]
     return evaluate(samples, results)
 
 
@@ -66,3 +70,12 @@ def test_repairs_where_the_value_can_be_known(evaluation: Evaluation) -> None:
 
 def test_few_records_are_blocked(evaluation: Evaluation) -> None:
     assert evaluation.blocked / evaluation.records < 0.02
+
+
+def test_the_benchmark_passes_agree(samples: list[Sample], evaluation: Evaluation) -> None:
+    """Batch and entry-by-entry, cold and warm: the same records, the same evaluation."""
+    timings, results = time_normalization(samples[:300], OPTIONS)
+    assert timings.cold.records == timings.warm.records == timings.entry_by_entry.records == 300
+    assert timings.cold.cpu_seconds > 0 and timings.warm.cpu_seconds > 0
+    again = evaluate(samples[:300], [normalize_entry(s.raw, OPTIONS) for s in samples[:300]])
+    assert evaluate(samples[:300], results) == again

@@ -114,3 +114,20 @@ def test_any_text_gives_a_result(text: str) -> None:
         assert canonical_name_text(parsed.parts.full_name) == parsed.parts.full_name
         family, middle, given = split_name(parsed.parts.full_name)
         assert " ".join(p for p in (family, middle, given) if p) == parsed.parts.full_name
+
+
+@given(
+    st.tuples(
+        st.sampled_from(sorted(FAMILY_NAMES | {"Tôn Nữ", "Huỳnh", "Võ"})),
+        st.lists(st.sampled_from(sorted(MIDDLE_NAMES | FAMILY_NAMES)), max_size=2),
+        st.sampled_from(sorted(GIVEN_NAMES)),
+    ).map(lambda t: " ".join([t[0], *t[1], t[2]])),
+    st.sampled_from([str.upper, str.lower, lambda s: s]),
+)
+def test_parts_agree_with_the_public_helpers(name: str, case: object) -> None:
+    """The parts are built word by word; they must be what the public helpers give."""
+    parts = normalize_name(case(name)).parts  # type: ignore[operator]
+    assert parts is not None
+    assert (parts.family, parts.middle, parts.given) == split_name(parts.full_name)
+    assert parts.folded == fold(parts.full_name)
+    assert parts.family_key == surname_equivalence_key(parts.family)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from normalize.records import REQUIRED_FIELDS, NormalizeOptions, normalize_entry
+from normalize import clear_caches
+from normalize.records import (
+    REQUIRED_FIELDS,
+    NormalizeOptions,
+    collector_paused,
+    normalize_entries,
+    normalize_entry,
+)
 from schemas.enums import IssueSeverity, RegisterType, Sex
 from schemas.records import RECORD_MODELS, Place, RawEntry, record_fields
 from schemas.values import PartialDate
@@ -327,3 +335,99 @@ def test_garbage_gives_a_record_with_issues_never_an_exception(
     if any(not getattr(result.record, n).value for n in REQUIRED_FIELDS[register_type]):
         assert not result.can_auto_link
     RECORD_MODELS[register_type].model_validate_json(result.record.model_dump_json())
+
+
+def _entries(make_entry: MakeEntry) -> list[RawEntry]:
+    return [
+        make_entry(RegisterType.BIRTH, BIRTH),
+        make_entry(RegisterType.DEATH, DEATH),
+        make_entry(RegisterType.MARRIAGE, MARRIAGE),
+        make_entry(RegisterType.BIRTH, {**BIRTH, "date_of_birth": "03/05/2020", "sex": "?"}),
+        make_entry(RegisterType.DEATH, {**DEATH, "date_of_death": "1/1/2030"}, confidence=0.5),
+        make_entry(RegisterType.MARRIAGE, dict.fromkeys(MARRIAGE, "((("), book_ward="x"),
+    ]
+
+
+def test_batches_give_the_records_of_single_entries(
+    make_entry: MakeEntry, options: NormalizeOptions
+) -> None:
+    entries = _entries(make_entry)
+    clear_caches()
+    batch = normalize_entries(entries, options)
+    clear_caches()
+    single = [normalize_entry(entry, options) for entry in entries]
+    assert [r.record for r in batch] == [r.record for r in single]
+    assert [(r.names, r.ethnicity_codes) for r in batch] == [
+        (r.names, r.ethnicity_codes) for r in single
+    ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_restored_after_a_batch(
+    make_entry: MakeEntry, options: NormalizeOptions, enabled: bool
+) -> None:
+    was_enabled = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        normalize_entries(_entries(make_entry), options)
+        assert gc.isenabled() is enabled
+        with pytest.raises(ZeroDivisionError), collector_paused():
+            assert not gc.isenabled()
+            _ = 1 / 0
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was_enabled else gc.disable()
+
+
+def test_normalization_makes_no_reference_cycles(
+    make_entry: MakeEntry, options: NormalizeOptions
+) -> None:
+    """Why the batch may pause the collector: reference counting frees all it drops."""
+    entries = _entries(make_entry)
+    clear_caches()
+    gc.collect()
+    with collector_paused():
+        for entry in entries:
+            normalize_entry(entry, options)
+        found = gc.collect()
+    assert found == 0
+
+
+def test_two_digit_years_are_read_per_book_year(
+    make_entry: MakeEntry, options: NormalizeOptions
+) -> None:
+    """The same text in books of two centuries: remembered readings must not mix them."""
+    texts = {**BIRTH, "date_of_birth": "05/03/20", "registration_date": "20/03/20"}
+    recent = normalize_entry(make_entry(RegisterType.BIRTH, texts, book_year=2020), options)
+    old = normalize_entry(make_entry(RegisterType.BIRTH, texts, book_year=1930), options)
+    assert recent.record.date_of_birth.value == PartialDate(year=2020, month=3, day=5)
+    assert old.record.date_of_birth.value == PartialDate(year=1920, month=3, day=5)
+    again = normalize_entry(make_entry(RegisterType.BIRTH, texts, book_year=2020), options)
+    assert again.record == recent.record
+
+
+def test_a_text_read_for_two_fields_keeps_each_fields_issues(
+    make_entry: MakeEntry, options: NormalizeOptions
+) -> None:
+    texts = {**BIRTH, "full_name": "Lê Na", "mother_name": "Lê Na", "father_name": "Lê Na"}
+    result = normalize_entry(make_entry(RegisterType.BIRTH, texts), options)
+    no_middle = [i.field for i in result.issues if i.code == "name.no_middle_name"]
+    assert no_middle == ["full_name", "mother_name", "father_name"]
+
+
+def test_values_changed_by_the_checks_are_in_the_record(
+    make_entry: MakeEntry, options: NormalizeOptions
+) -> None:
+    """A swapped day and month, a date in the future: the record holds the checked value."""
+    swapped = normalize_entry(
+        make_entry(RegisterType.BIRTH, {**BIRTH, "date_of_birth": "03/05/2020"}), options
+    ).record
+    assert swapped.date_of_birth.value == PartialDate(year=2020, month=3, day=5)
+    assert swapped.date_of_birth.raw_text == "03/05/2020"
+    future = normalize_entry(
+        make_entry(RegisterType.DEATH, {**DEATH, "date_of_death": "05/03/2030"}), options
+    ).record
+    assert future.date_of_death.value is None
+    assert future.date_of_death.raw_text == "05/03/2030"
+    again = RECORD_MODELS[RegisterType.DEATH].model_validate_json(future.model_dump_json())
+    assert again == future
