@@ -25,7 +25,7 @@ from matching.civil import match_records
 from matching.decide import MatchOutcome, PriorDecision
 from matching.link import link, select_for_relink, train_civil_model
 from matching.population import PopulationAdapter
-from normalize.records import NormalizeOptions, normalize_entry
+from normalize.records import NormalizeOptions, normalize_entries
 from ocr.engine import TesseractEngine
 from ocr.extract import PageExtraction, extract_page
 from ocr.ingest import ingest_batch
@@ -269,7 +269,7 @@ class NormalizeSummary(BaseModel):
 def normalize_step(context: PipelineContext, batch_id: str) -> NormalizeSummary:
     """Normalize every raw entry of the batch into a record with its issues, and save them."""
     entries = load_raw_entries(context.store, batch_id)
-    records = [normalize_entry(entry, context.normalize_options).record for entry in entries]
+    records = [r.record for r in normalize_entries(entries, context.normalize_options)]
     saved = save_records(context.store, records)
     return NormalizeSummary(
         records=len(records),
