@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from civreg.db import is_transient
 from civreg.errors import TransientError
 from civreg.settings import get_settings
 from flows.export import export_records
+from flows.progress import Stage, report
 from flows.runtime import make_task_runner, prepare_environment
 from flows.steps import (
     IngestSummary,
@@ -128,6 +130,22 @@ def sync_task() -> dict[str, int]:
     return report.model_dump(exclude={"errors"})
 
 
+def link_export_sync(
+    run_id: str, scope: str = "", link: Callable[[str], LinkSummary] | None = None
+) -> tuple[LinkSummary, dict[str, int], dict[str, int]]:
+    """Link (with ``link``, default the link task), export and sync, reporting each stage."""
+    report(Stage.MATCH, 0, None, scope)
+    linking: LinkSummary = (link or link_task)(run_id)
+    report(Stage.MATCH, linking.linked_now, linking.linked_now, scope)
+    report(Stage.EXPORT, 0, None, scope)
+    export = export_task(run_id)
+    report(Stage.EXPORT, export["partitions"], export["partitions"], scope)
+    report(Stage.SYNC, 0, None, scope)
+    sync = sync_task()
+    report(Stage.SYNC, sync["acknowledged"], sync["attempted"], scope)
+    return linking, export, sync
+
+
 def current_run_id() -> str:
     """The Prefect flow run id, or a fresh one outside a flow run."""
     context = FlowRunContext.get()
@@ -151,8 +169,9 @@ class BatchSummary(BaseModel):
     counts: StageCounts
 
 
-def read_pages(jobs: list[PageJob]) -> list[PageOutcome]:
+def read_pages(jobs: list[PageJob], batch_id: str = "") -> list[PageOutcome]:
     """Read every page in parallel, showing progress as a Prefect progress artifact."""
+    report(Stage.OCR, 0, len(jobs), batch_id)
     if not jobs:
         return []
     progress = create_progress_artifact(0.0, description="Pages read in this batch")
@@ -161,6 +180,7 @@ def read_pages(jobs: list[PageJob]) -> list[PageOutcome]:
     for done, future in enumerate(futures, start=1):
         outcomes.append(future.result())
         update_progress_artifact(progress, 100.0 * done / len(futures))
+        report(Stage.OCR, done, len(futures), batch_id)
     return outcomes
 
 
@@ -203,13 +223,16 @@ def process_batch(batch_path: str, batch_id: str | None = None) -> BatchSummary:
     run_id = current_run_id()
     prepare_stores_task()
     start_run(context.store, "process-batch", run_id)
+    report(Stage.INGEST, 0, None, batch_id)
     ingested = ingest_task(str(batch_dir), batch_id)
-    outcomes = read_pages(ingested.pages)
+    files = ingested.documents + ingested.quarantined + ingested.duplicates
+    report(Stage.INGEST, files, files, batch_id)
+    outcomes = read_pages(ingested.pages, batch_id)
     finish_documents_task(ingested, outcomes)
+    report(Stage.NORMALIZE, 0, None, batch_id)
     normalized = normalize_task(batch_id)
-    link_task(run_id)
-    export_task(run_id)
-    sync_task()
+    report(Stage.NORMALIZE, normalized.records, normalized.records, batch_id)
+    link_export_sync(run_id, batch_id)
     set_batch_status(context.store, batch_id, BatchStatus.PROCESSED)
     counts = stage_counts(context.store)
     summary = BatchSummary(

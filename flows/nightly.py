@@ -12,21 +12,20 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from civreg.settings import get_settings
 from flows.batch import (
     BatchSummary,
     _context,
     current_run_id,
-    export_task,
+    link_export_sync,
     prepare_stores_task,
     process_batch,
-    sync_task,
     transient_retries,
 )
 from flows.runtime import make_task_runner, prepare_environment
-from flows.steps import link_step
+from flows.steps import LinkSummary, link_step
 from schemas.enums import BatchStatus
 from store.batches import batch_statuses
 from store.locks import lease
@@ -50,9 +49,18 @@ def inbox_batches(inbox: Path, statuses: dict[str, BatchStatus]) -> list[Path]:
 
 
 @task(name="relink", **transient_retries)
-def relink_task(run_id: str) -> dict[str, int]:
+def relink_task(run_id: str) -> LinkSummary:
     """Link records still undecided, and those whose people changed in the population DB."""
-    return link_step(_context(), run_id).model_dump()
+    return link_step(_context(), run_id)
+
+
+@task(name="issue-certificates", **transient_retries)
+def certificates_task(run_id: str) -> dict[str, int]:
+    """Extracts for the records reconciled since the last issue (CIVREG_ISSUE_CERTIFICATES)."""
+    from certificates.issue import issue_nightly  # signing libraries load only when issuing
+
+    context = _context()
+    return issue_nightly(context.settings, context.store, run_id)
 
 
 class NightlySummary(BaseModel):
@@ -64,6 +72,7 @@ class NightlySummary(BaseModel):
     export: dict[str, int]
     sync: dict[str, int]
     counts: StageCounts
+    certificates: dict[str, int] = Field(default_factory=dict)
 
 
 @flow(name="nightly-sync", log_prints=False)
@@ -76,9 +85,9 @@ def nightly_sync() -> NightlySummary:
         start_run(context.store, "nightly-sync", run_id)
         pending = inbox_batches(context.settings.inbox_dir, batch_statuses(context.store))
         batches: list[BatchSummary] = [process_batch(str(folder)) for folder in pending]
-        linking = relink_task(run_id)
-        export = export_task(run_id)
-        sync = sync_task()
+        linked, export, sync = link_export_sync(run_id, "nightly", relink_task)
+        linking = linked.model_dump()
+        certificates = certificates_task(run_id) if context.settings.issue_certificates else {}
         counts = stage_counts(context.store)
         summary = NightlySummary(
             run_id=run_id,
@@ -87,8 +96,10 @@ def nightly_sync() -> NightlySummary:
             export=export,
             sync=sync,
             counts=counts,
+            certificates=certificates,
         )
-        finish_run(context.store, run_id, {"batches": len(batches), **export})
+        extracts = {f"certificates_{what}": count for what, count in certificates.items()}
+        finish_run(context.store, run_id, {"batches": len(batches), **export, **extracts})
     create_table_artifact(
         key="nightly-counts",
         table=[
@@ -102,6 +113,7 @@ def nightly_sync() -> NightlySummary:
         markdown=(
             f"# Nightly sync\n\n- batches processed: {len(batches)}\n"
             f"- re-linked: {linking}\n- export: {export}\n- outbox: {sync}\n"
+            f"- extracts: {certificates or 'not issued (CIVREG_ISSUE_CERTIFICATES=false)'}\n"
             f"- **{counts.to_review} records wait in the stewards' review queue**\n"
         ),
     )

@@ -28,6 +28,15 @@ def prepare_environment() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def quiet_prefect_shutdown() -> None:
+    """Hide the ephemeral server's "Stopping temporary server" line, logged at exit.
+
+    For commands that print their summary after the run: the summary stays the last thing the
+    user reads. Call it only once the flows of the process have run.
+    """
+    logging.getLogger("prefect").setLevel(logging.WARNING)
+
+
 def make_task_runner(settings: Settings) -> TaskRunner:
     """The task runner named by ``settings.task_runner``, sized to ``settings.ocr_workers``."""
     workers = settings.ocr_workers

@@ -18,10 +18,13 @@ from pathlib import Path
 import psycopg
 import pytest
 import typer
+from prefect.settings import PREFECT_API_URL
+from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import Engine
 
 from civreg import cli
 from civreg.db import make_engine
+from civreg.environment import apply_run_environment
 from civreg.migrate import upgrade_population, upgrade_store
 from civreg.settings import get_settings
 
@@ -126,3 +129,14 @@ def cli_app() -> typer.Typer:
     """The ``civreg`` app with every command group registered (once per process)."""
     cli._register()
     return cli.app
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[str]:
+    """Prefect's test harness, entered once per session (it takes seconds to start).
+
+    Yields the harness server's API URL, for child processes to report their runs to it.
+    """
+    apply_run_environment()  # no telemetry attempts from the server, as in every civreg run
+    with prefect_test_harness(server_startup_timeout=180):
+        yield PREFECT_API_URL.value()

@@ -82,34 +82,6 @@ def test_process_batch_links_scans_to_the_right_people_and_reruns_change_nothing
     assert _row_counts(database_url) == before
 
 
-def test_a_run_that_dies_mid_ocr_resumes_without_duplicates(
-    scanned_batch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    database_url = f"sqlite:///{tmp_path / 'store.db'}"
-    _point_settings_at(database_url, monkeypatch)
-    _import_population(scanned_batch, database_url)
-    batch_dir = shutil.copytree(scanned_batch.batch_dir, tmp_path / "batch-1")
-
-    real_read = steps.read_page_step
-    calls = {"n": 0}
-
-    def dying_read(context, job):  # the worker dies after its first page
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise KeyboardInterrupt("worker killed")
-        return real_read(context, job)
-
-    monkeypatch.setattr("flows.batch.read_page_step", dying_read)
-    with pytest.raises(BaseException):  # noqa: B017 - the kill surfaces as whatever Prefect raises
-        process_batch(str(batch_dir))
-    monkeypatch.setattr("flows.batch.read_page_step", real_read)
-
-    summary = process_batch(str(batch_dir))
-    assert summary.counts.entries == summary.counts.records == len(scanned_batch.truth)
-    counts = _row_counts(database_url)
-    assert counts["raw_entries"] == counts["records"] == len(scanned_batch.truth)
-
-
 def test_read_page_task_runs_without_a_flow(scanned_batch, tmp_path: Path, monkeypatch) -> None:
     database_url = f"sqlite:///{tmp_path / 'store.db'}"
     _point_settings_at(database_url, monkeypatch)
