@@ -20,6 +20,7 @@ system-deps:
 	if command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null | grep -qx vie; then missing="$(APT_PACKAGES)"; fi; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$(APT_PACKAGES)"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$(APT_PACKAGES)"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing system packages: $$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -52,6 +53,7 @@ bench: system-deps venv
 	$(BIN)/python -m bench.normalize
 	$(BIN)/python -m bench.ocr
 	$(BIN)/python -m bench.match
+	$(BIN)/python -m bench.pipeline
 
 clean-var:
 	rm -rf var

@@ -49,7 +49,18 @@ def _root(
 def _register() -> None:
     # Imported here so that `civreg --help` stays fast and a broken optional group cannot
     # take the whole command down at import time of this module.
-    from civreg.commands import db, demo, ocr, population, run, status, synth
+    from civreg.commands import (
+        certificate,
+        db,
+        demo,
+        ocr,
+        population,
+        review,
+        run,
+        status,
+        synth,
+        users,
+    )
 
     app.add_typer(db.app, name="db")
     app.add_typer(population.app, name="population")
@@ -58,6 +69,9 @@ def _register() -> None:
     app.add_typer(run.app, name="run")
     app.add_typer(demo.app, name="demo")
     app.add_typer(ocr.app, name="ocr")
+    app.add_typer(certificate.app, name="certificate")
+    app.add_typer(review.app, name="review")
+    app.add_typer(users.app, name="users")
 
 
 def main() -> None:

@@ -23,6 +23,12 @@ class ExitCode(IntEnum):
     STORE = 6
     POPULATION_IMPORT = 7
     MISSING_DEPENDENCY = 8
+    CERTIFICATE_REFUSED = 9  # a record that may not be certified (not linked, blocking issue)
+    CERTIFICATE_TAMPERED = 10  # the PDF changed after it was signed
+    CERTIFICATE_UNKNOWN_SIGNER = 11  # signed, but not by the configured ward certificate
+    CERTIFICATE_QR_INVALID = 12  # the QR code is missing, forged or certifies other facts
+    CERTIFICATE_OUTDATED = 13  # the record was corrected since issue (or the extract superseded)
+    CERTIFICATE_WITHDRAWN = 14  # the record is gone or no longer linked
     TRANSIENT = 75  # EX_TEMPFAIL: try again later
 
 

@@ -50,6 +50,34 @@ class Settings(BaseSettings):
         None,
         description="Scheduler of an existing Dask cluster (task_runner=dask); none: a local one.",
     )
+    review_lock_minutes: int = Field(
+        15, ge=1, description="Minutes a review item stays locked to the steward who opened it."
+    )
+    review_session_hours: int = Field(12, ge=1, description="Hours a review app sign-in lasts.")
+    review_max_upload_mb: int = Field(
+        200, ge=1, description="Largest file a clerk may upload to the review app, in MB."
+    )
+    review_low_confidence: float = Field(
+        0.8, gt=0, le=1, description="OCR confidence below which a field goes to transcription."
+    )
+    review_secure_cookies: bool = Field(
+        False, description="Mark the review app's cookies Secure (set it when served over HTTPS)."
+    )
+    certificates_dir: Path | None = Field(
+        None, description="Where issued extracts (signed PDFs) are kept (default var/certificates)."
+    )
+    signing_key_path: Path | None = Field(
+        None, description="PEM private key of the ward (default var/keys/ward-key.pem)."
+    )
+    signing_cert_path: Path | None = Field(
+        None, description="PEM certificate of the ward (default var/keys/ward-cert.pem)."
+    )
+    trusted_cert_path: Path | None = Field(
+        None, description="Certificate verification trusts (default: the signing certificate)."
+    )
+    issue_certificates: bool = Field(
+        False, description="The nightly sync issues extracts for newly reconciled records."
+    )
 
     @property
     def resolved_store_url(self) -> str:
@@ -65,6 +93,26 @@ class Settings(BaseSettings):
     def resolved_export_dir(self) -> Path:
         """The Parquet export root."""
         return self.export_dir or self.var_dir / "export"
+
+    @property
+    def resolved_certificates_dir(self) -> Path:
+        """Where issued extracts are kept."""
+        return self.certificates_dir or self.var_dir / "certificates"
+
+    @property
+    def resolved_signing_key_path(self) -> Path:
+        """The ward's private key (PEM)."""
+        return self.signing_key_path or self.var_dir / "keys" / "ward-key.pem"
+
+    @property
+    def resolved_signing_cert_path(self) -> Path:
+        """The ward's certificate (PEM)."""
+        return self.signing_cert_path or self.var_dir / "keys" / "ward-cert.pem"
+
+    @property
+    def resolved_trusted_cert_path(self) -> Path:
+        """The certificate verification trusts as the ward's."""
+        return self.trusted_cert_path or self.resolved_signing_cert_path
 
     @property
     def resolved_quarantine_dir(self) -> Path:

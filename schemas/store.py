@@ -320,6 +320,121 @@ class Run(StoreBase):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class Role(StrEnum):
+    """What a user of the review app may do: clerks upload, stewards decide, admins manage."""
+
+    CLERK = "clerk"
+    STEWARD = "steward"
+    ADMIN = "admin"
+
+
+class UploadState(StrEnum):
+    """Where a batch uploaded through the review app stands in its background run."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class UserAccount(StoreBase):
+    """A user of the review app; the password is kept as an argon2 hash only."""
+
+    __tablename__ = "review_users"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class UserSession(StoreBase):
+    """A signed-in browser: the cookie holds a random token, the store only its hash."""
+
+    __tablename__ = "review_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(SHA256_LENGTH), primary_key=True)
+    username: Mapped[str] = mapped_column(
+        ForeignKey("review_users.username", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+
+class LoginAttempt(StoreBase):
+    """One sign-in attempt, keyed by a hash of user and address (rate limiting)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index(None, "attempt_key", "created_at"),)
+
+    attempt_id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_key: Mapped[str] = mapped_column(String(SHA256_LENGTH))
+    succeeded: Mapped[bool]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReviewLock(StoreBase):
+    """A record a steward has open: nobody else may decide it until the lock expires."""
+
+    __tablename__ = "review_locks"
+
+    record_id: Mapped[str] = mapped_column(
+        String(SHA256_LENGTH), ForeignKey("records.record_id", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(100))
+    acquired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+
+class BatchUpload(StoreBase):
+    """A batch a clerk uploaded through the review app, and its background run."""
+
+    __tablename__ = "batch_uploads"
+
+    batch_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    files: Mapped[int]
+    size_bytes: Mapped[int]
+    state: Mapped[UploadState] = mapped_column(str_enum(UploadState), default=UploadState.QUEUED)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+
+class IssuedCertificate(StoreBase):
+    """An electronic extract (trích lục) issued from a record; superseded, never replaced.
+
+    ``sequence`` numbers a record's certificates from 1: two issuers racing for the same record
+    collide on it instead of both issuing.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("record_id", "sequence"),)
+
+    certificate_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_id: Mapped[str] = mapped_column(
+        String(SHA256_LENGTH), ForeignKey("records.record_id"), index=True
+    )
+    sequence: Mapped[int]
+    record_version: Mapped[int] = mapped_column(doc="The record's version when issued.")
+    register_type: Mapped[RegisterType] = mapped_column(str_enum(RegisterType))
+    ward_code: Mapped[str | None] = mapped_column(String(16))
+    facts_hash: Mapped[str] = mapped_column(String(SHA256_LENGTH))
+    facts: Mapped[list[Any]] = mapped_column(doc="The certified facts: [key, label, value].")
+    issue_date: Mapped[str] = mapped_column(String(10), doc="ISO date printed on the extract.")
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    pdf_path: Mapped[str] = mapped_column(String(1000), doc="Relative to the certificates dir.")
+    pdf_sha256: Mapped[str] = mapped_column(String(SHA256_LENGTH))
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    superseded_at: Mapped[dt.datetime | None]
+
+
 @event.listens_for(Session, "before_flush")
 def refuse_append_only_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
     """Stop a flush that would update or delete a decision or an audit event."""

@@ -95,7 +95,7 @@ def test_downgrade_removes_everything_and_upgrade_rebuilds(database_url: str) ->
     finally:
         engine.dispose()
     assert _tables(database_url) & STORE_TABLES == set()
-    assert upgrade(MigrationTarget.STORE, database_url) == "store_0001"
+    assert upgrade(MigrationTarget.STORE, database_url) == head_revision(MigrationTarget.STORE)
     assert _tables(database_url) >= STORE_TABLES
 
 
@@ -110,7 +110,10 @@ def test_db_commands(cli_app: typer.Typer, database_url: str, isolated_settings:
     for _ in range(2):
         result = runner.invoke(cli_app, ["db", "upgrade", *urls], terminal_width=200)
         assert result.exit_code == 0, result.output
-        assert "store_0001" in result.output and "population_0001" in result.output
+        assert (
+            head_revision(MigrationTarget.STORE) in result.output
+            and "population_0001" in result.output
+        )
 
     after = runner.invoke(cli_app, ["db", "current", *urls], terminal_width=200)
     assert after.exit_code == 0, after.output

@@ -1,0 +1,129 @@
+"""The admins' pages: users and roles, and the audit log."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from civreg.errors import DataValidationError
+from review.deps import CurrentUser, ReviewContext, context, form_of, require
+from review.security import MIN_PASSWORD_LENGTH, hash_password
+from schemas.store import Role, utcnow
+from store.accounts import USERNAME_PATTERN, add_user, count_admins, list_users, update_user
+from store.audit import AuditEntry, append_audit
+from store.review import audit_log
+
+router = APIRouter(prefix="/admin")
+ADMIN = Role.ADMIN
+
+
+def _render(
+    ctx: ReviewContext, request: Request, name: str, user: CurrentUser, status: int = 200, **data
+) -> Response:
+    return ctx.templates.TemplateResponse(
+        request, name, {"user": user, "csrf": user.csrf_token, **data}, status_code=status
+    )
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _role(raw: str) -> Role:
+    try:
+        return Role(raw)
+    except ValueError as exc:
+        raise HTTPException(400, f"no role {raw!r} (clerk, steward or admin)") from exc
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(
+    request: Request,
+    ctx: ReviewContext = Depends(context),
+    user: CurrentUser = Depends(require(ADMIN)),
+) -> Response:
+    return _render(ctx, request, "users.html", user, users=list_users(ctx.store), roles=list(Role))
+
+
+@router.post("/users")
+def create_user(
+    ctx: ReviewContext = Depends(context),
+    user_form: tuple[CurrentUser, FormData] = Depends(form_of(ADMIN)),
+) -> Response:
+    user, form = user_form
+    username = _field(form, "username").lower()
+    password = form.get("password")
+    role = _role(_field(form, "role"))
+    if not re.match(USERNAME_PATTERN, username):
+        raise HTTPException(400, "user names: 2-100 of a-z, 0-9, '.', '_', '-'")
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise HTTPException(400, f"passwords have at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        add_user(ctx.store, username, hash_password(password), role)
+    except DataValidationError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    append_audit(
+        ctx.store, AuditEntry(user.username, "user.created", "user", username, {"role": role})
+    )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{username}")
+def change_user(
+    username: str,
+    ctx: ReviewContext = Depends(context),
+    user_form: tuple[CurrentUser, FormData] = Depends(form_of(ADMIN)),
+) -> Response:
+    """Change a user's role or activity, or set a new password."""
+    user, form = user_form
+    role = _role(_field(form, "role")) if _field(form, "role") else None
+    active = {"yes": True, "no": False}.get(_field(form, "active"))
+    password = form.get("password")
+    new_hash = None
+    if isinstance(password, str) and password:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise HTTPException(400, f"passwords have at least {MIN_PASSWORD_LENGTH} characters")
+        new_hash = hash_password(password)
+    target = next((u for u in list_users(ctx.store) if u.username == username), None)
+    if target is None:
+        raise HTTPException(404, f"no user {username!r}")
+    losing_admin = (
+        target.role is Role.ADMIN
+        and target.active
+        and ((role is not None and role is not Role.ADMIN) or active is False)
+    )
+    if losing_admin and count_admins(ctx.store) <= 1:
+        raise HTTPException(409, "the last active admin cannot be demoted or deactivated")
+    updated = update_user(ctx.store, username, role=role, active=active, password_hash=new_hash)
+    append_audit(
+        ctx.store,
+        AuditEntry(
+            user.username,
+            "user.changed",
+            "user",
+            username,
+            {
+                "role": updated.role.value,
+                "active": updated.active,
+                "password_changed": new_hash is not None,
+                "at": utcnow().isoformat(),
+            },
+        ),
+    )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(
+    request: Request,
+    actor: str | None = None,
+    before: int | None = None,
+    ctx: ReviewContext = Depends(context),
+    user: CurrentUser = Depends(require(ADMIN)),
+) -> Response:
+    events = audit_log(ctx.store, actor=actor or None, before=before)
+    return _render(ctx, request, "audit.html", user, events=events, actor=actor or "")
