@@ -139,6 +139,12 @@ class Finding:
     message: str
     severity: IssueSeverity
 
+    def __hash__(self) -> int:
+        # The message names the code's concern and the value: hashing it alone is enough to
+        # spread findings, and quicker than hashing the enums too (``issue_of`` hashes one per
+        # remembered doubt). Equality still compares all three fields.
+        return hash(self.message)
+
     @classmethod
     def of(cls, code: IssueCode, message: str) -> Finding:
         """A finding at the code's default severity."""

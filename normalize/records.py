@@ -14,7 +14,10 @@ is remembered per text, and a record costs little more than building its ~16 val
 parsers have fast paths for the common forms that read exactly as their general paths. Use
 :func:`normalize_entries` for batches: it pauses the cyclic garbage collector, which otherwise
 spends about half of a large batch's CPU time scanning records and memos for cycles that
-normalization never makes. ``bench/normalize.py`` measures both.
+normalization never makes, and hands the batch's objects to its oldest generation unscanned when
+it resumes. A remembered reading is a plain tuple the record loop unpacks at once; the
+cross-field checks run only where their fields are present and the years alone do not settle
+them. ``bench/normalize.py`` measures all of it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from normalize.construct import (
     FIELD_VALUE_KEYS,
     MAKE_FIELD_VALUE,
-    build_unchecked,
     field_defaults,
     field_value_builder,
 )
@@ -178,53 +180,68 @@ class _Context:
 class _Reading(NamedTuple):
     """What one cell's text gives: the value, its issues, and what matching needs beside.
 
+    ``extra`` is what ``kind`` says it is: nothing (:data:`_PLAIN`), the name's parts
+    (:data:`_NAME`), the date's reading (:data:`_DATE`), the ethnicity's code
+    (:data:`_ETHNICITY`), or the date a time-of-death cell holds too (:data:`_DEATH_DATE`).
     ``by_year`` marks a reading that depends on the book's year (a two-digit year): it is
     remembered per (text, year), every other reading per text. (A named tuple: immutable, as a
-    remembered reading must be, and quick to make.)
+    remembered reading must be; made with :func:`_make` and unpacked whole by the record loop,
+    which is quicker than reading its fields by name.)
     """
 
-    value: Any = None
-    issues: tuple[ValidationIssue, ...] = ()
-    name_parts: NameParts | None = None
-    ethnicity_code: str | None = None
-    date: DateParse | None = None
-    date_of_death: DateParse | None = None  # "Đã chết vào lúc" holds the date too
-    has_extras: bool = False
-    by_year: bool = False
+    value: Any
+    issues: tuple[ValidationIssue, ...]
+    kind: int
+    extra: Any
+    by_year: bool
 
 
-_BLANK = _Reading()
-_PER_YEAR = _Reading()
+_PLAIN, _NAME, _DATE, _ETHNICITY, _DEATH_DATE = range(5)
+_tuple_new = tuple.__new__
+
+
+def _make(
+    value: Any,
+    issues: tuple[ValidationIssue, ...] = (),
+    kind: int = _PLAIN,
+    extra: Any = None,
+    by_year: bool = False,
+) -> _Reading:
+    return _tuple_new(_Reading, (value, issues, kind, extra, by_year))  # type: ignore[arg-type]
+
+
+_BLANK = _make(None)
+_PER_YEAR = _make(None, (), _PLAIN, None, True)
 """Stands in a memo for a text whose readings are remembered per book year."""
 Reader = Callable[[str, str, int | None], _Reading]
 
 
+def _issues(name: str, findings: tuple[Finding, ...]) -> tuple[ValidationIssue, ...]:
+    return tuple([issue_of(name, f) for f in findings]) if findings else ()
+
+
 def _reading(name: str, value: Any, findings: tuple[Finding, ...]) -> _Reading:
     if not findings:
-        return _Reading(value)
-    return _Reading(value, tuple([issue_of(name, f) for f in findings]))
+        return _tuple_new(_Reading, (value, (), _PLAIN, None, False))  # type: ignore[arg-type]
+    return _make(value, tuple([issue_of(name, f) for f in findings]))
 
 
 def _read_name(name: str, text: str, _: int | None) -> _Reading:
-    parsed = normalize_name(text)
-    parts = parsed.parts
-    issues = tuple([issue_of(name, f) for f in parsed.findings]) if parsed.findings else ()
+    parts, findings = normalize_name(text)
     if parts is None:
-        return _Reading(None, issues)
-    return _Reading(parts.full_name, issues, parts, None, None, None, True)
+        return _make(None, _issues(name, findings))
+    return _make(parts.full_name, _issues(name, findings), _NAME, parts)
 
 
 def _read_date(name: str, text: str, reference_year: int | None) -> _Reading:
     parsed = parse_date(text, reference_year)
-    issues = tuple([issue_of(name, f) for f in parsed.findings]) if parsed.findings else ()
-    return _Reading(parsed.value, issues, None, None, parsed, None, True, parsed.by_year)
+    return _make(parsed.value, _issues(name, parsed.findings), _DATE, parsed, parsed.by_year)
 
 
 def _read_year(name: str, text: str, reference_year: int | None) -> _Reading:
     parsed = parse_date(text, reference_year)
     value = parsed.value.year if parsed.value else None
-    issues = tuple([issue_of(name, f) for f in parsed.findings]) if parsed.findings else ()
-    return _Reading(value, issues, by_year=parsed.by_year)
+    return _make(value, _issues(name, parsed.findings), _PLAIN, None, parsed.by_year)
 
 
 @lru_cache(maxsize=8192)
@@ -234,6 +251,13 @@ def parse_registration_number(text: str) -> tuple[int | None, tuple[Finding, ...
     >>> parse_registration_number("Số: 12/2015")[0], parse_registration_number("1x2")[0]
     (12, None)
     """
+    if text.isdigit() and text.isascii() and text[0] != "0" and len(text) <= 7:
+        return int(text), ()  # "417": what the general reading gives, without its steps
+    return _read_registration_number_text(text)
+
+
+def _read_registration_number_text(text: str) -> tuple[int | None, tuple[Finding, ...]]:
+    """The general reading of :func:`parse_registration_number` (every form)."""
     cleaned = clean_text(text)
     match = _REGISTRATION_NUMBER.match(fold(cleaned))
     if match and int(match.group(1)) > 0:
@@ -255,8 +279,7 @@ def _read_ethnicity(name: str, text: str, _: int | None) -> _Reading:
     parsed = parse_ethnicity(text)
     if parsed.code is None:
         return _reading(name, parsed.value, parsed.findings)
-    issues = tuple([issue_of(name, f) for f in parsed.findings]) if parsed.findings else ()
-    return _Reading(parsed.value, issues, None, parsed.code, None, None, True)
+    return _make(parsed.value, _issues(name, parsed.findings), _ETHNICITY, parsed.code)
 
 
 def _read_nationality(name: str, text: str, _: int | None) -> _Reading:
@@ -276,10 +299,10 @@ def _read_personal_id(name: str, text: str, _: int | None) -> _Reading:
 
 def _read_time_of_death(name: str, text: str, reference_year: int | None) -> _Reading:
     time, date = parse_death_moment(text, reference_year)
-    issues = tuple([issue_of(name, f) for f in time.findings]) if time.findings else ()
+    issues = _issues(name, time.findings)
     if date.value is None:
-        return _Reading(time.value, issues, by_year=date.by_year)
-    return _Reading(time.value, issues, None, None, None, date, True, date.by_year)
+        return _make(time.value, issues, _PLAIN, None, date.by_year)
+    return _make(time.value, issues, _DEATH_DATE, date, date.by_year)
 
 
 def _read_declarant(name: str, text: str, _: int | None) -> _Reading:
@@ -288,12 +311,12 @@ def _read_declarant(name: str, text: str, _: int | None) -> _Reading:
     person, bracket, rest = cleaned.partition("(")
     person = normalize_name(person.strip()).value or ""  # stripped: often a name read before
     if person:
-        return _Reading(f"{person} ({rest}" if bracket else person)
-    return _Reading(cleaned or None)
+        return _make(f"{person} ({rest}" if bracket else person)
+    return _make(cleaned or None)
 
 
 def _read_text(name: str, text: str, _: int | None) -> _Reading:
-    return _Reading(clean_text(text) or None)
+    return _make(clean_text(text) or None)
 
 
 _READERS: dict[str, Reader] = {
@@ -362,21 +385,15 @@ def _read(name: str, text: str, reference_year: int | None) -> _Reading:
     return reading
 
 
-def _apply_extras(ctx: _Context, name: str, reading: _Reading) -> None:
-    if reading.name_parts is not None:
-        ctx.result_names[name] = reading.name_parts
-    if reading.date is not None:
-        ctx.dates[name] = reading.date
-    if reading.ethnicity_code is not None:
-        ctx.ethnicity_codes[name] = reading.ethnicity_code
-    date = reading.date_of_death
-    if date is not None and "date_of_death" not in ctx.dates:
-        # the time-of-death cell stands in for a missing (or blank) date column
-        ctx.dates["date_of_death"] = date
-        ctx.values["date_of_death"] = date.value
-        ctx.raws.setdefault("date_of_death", ctx.raws[name])
-        ctx.changed.append("date_of_death")
-        ctx.collector.extend("date_of_death", date.findings)
+def _apply_death_date(ctx: _Context, name: str, date: DateParse) -> None:
+    """The time-of-death cell stands in for a missing (or blank) date column."""
+    if "date_of_death" in ctx.dates:
+        return
+    ctx.dates["date_of_death"] = date
+    ctx.values["date_of_death"] = date.value
+    ctx.raws.setdefault("date_of_death", ctx.raws[name])
+    ctx.changed.append("date_of_death")
+    ctx.collector.extend("date_of_death", date.findings)
 
 
 class _FieldPlan(NamedTuple):
@@ -476,17 +493,17 @@ def _check_order(
     describe: str,
 ) -> None:
     """``earlier`` must not be after ``later``; a day/month swap that fixes it is applied."""
-
-    def consistent(values: dict[str, Any]) -> bool:
-        return not _surely_before(values[later], values[earlier])
-
     first, second = ctx.values.get(earlier), ctx.values.get(later)
     if first is None or second is None or second.year > first.year:
         return  # the common case, decided by the years alone
     if not isinstance(first, PartialDate) or not isinstance(second, PartialDate):
         return
-    if consistent(ctx.values):
-        return
+    if not _surely_before(second, first):
+        return  # consistent as written
+
+    def consistent(values: dict[str, Any]) -> bool:
+        return not _surely_before(values[later], values[earlier])
+
     reason = f"{describe} ({later} {second} is before {earlier} {first})"
     fix = _swap_to_resolve(ctx, (earlier, later), consistent)
     if fix is not None:
@@ -661,58 +678,79 @@ def _check_ids(ctx: _Context, register_type: RegisterType) -> None:
         province = None
         if register_type is RegisterType.BIRTH and ctx.options.check_id_province:
             province = _book_province_code(ctx.entry.book_ward)
-        ctx.collector.extend(
-            id_field,
-            cross_check_id(
-                personal_id,
-                sex=sex if isinstance(sex, Sex) else None,
-                birth_year=born.year if isinstance(born, PartialDate) else None,
-                birth_province_code=province,
-            ),
+        found = cross_check_id(
+            personal_id,
+            sex=sex if isinstance(sex, Sex) else None,
+            birth_year=born.year if isinstance(born, PartialDate) else None,
+            birth_province_code=province,
         )
+        if found:
+            ctx.collector.extend(id_field, found)
 
 
 def _cross_check(ctx: _Context, register_type: RegisterType) -> None:
+    """Every cross-field check of the register type, in a fixed order (the issues' order).
+
+    Each check is called only when it can find something: the guards are the checks' own first
+    tests (the fields it compares are there; the years alone do not settle the order), read
+    again after a check that may swap a date's day and month.
+    """
     options = ctx.options
-    _check_future(ctx)
+    get = ctx.values.get
+    if ctx.dates:
+        _check_future(ctx)
     if register_type is RegisterType.BIRTH:
-        _check_order(
-            ctx,
-            "date_of_birth",
-            "registration_date",
-            IssueCode.DATE_REGISTRATION_BEFORE_EVENT,
-            "the birth was registered before it happened",
-        )
-        _check_registration_delay(ctx, "date_of_birth", options.birth_registration_days)
-        _check_parents(ctx)
+        born, registered = get("date_of_birth"), get("registration_date")
+        if born is not None and registered is not None:
+            if registered.year <= born.year:
+                _check_order(
+                    ctx,
+                    "date_of_birth",
+                    "registration_date",
+                    IssueCode.DATE_REGISTRATION_BEFORE_EVENT,
+                    "the birth was registered before it happened",
+                )
+            _check_registration_delay(ctx, "date_of_birth", options.birth_registration_days)
+        if born is not None:
+            _check_parents(ctx)
     elif register_type is RegisterType.DEATH:
-        _check_order(
-            ctx,
-            "date_of_birth",
-            "date_of_death",
-            IssueCode.DATE_DEATH_BEFORE_BIRTH,
-            "the person died before being born",
-        )
-        _check_order(
-            ctx,
-            "date_of_death",
-            "registration_date",
-            IssueCode.DATE_REGISTRATION_BEFORE_EVENT,
-            "the death was registered before it happened",
-        )
-        _check_registration_delay(ctx, "date_of_death", options.death_registration_days)
-        _check_age_at_death(ctx)
-    else:
-        for party in ("husband", "wife"):
+        born, died = get("date_of_birth"), get("date_of_death")
+        if born is not None and died is not None and died.year <= born.year:
             _check_order(
                 ctx,
-                f"{party}_date_of_birth",
-                "registration_date",
-                IssueCode.DATE_REGISTRATION_BEFORE_EVENT,
-                f"the {party} was born after the marriage",
+                "date_of_birth",
+                "date_of_death",
+                IssueCode.DATE_DEATH_BEFORE_BIRTH,
+                "the person died before being born",
             )
+        died, registered = get("date_of_death"), get("registration_date")
+        if died is not None and registered is not None:
+            if registered.year <= died.year:
+                _check_order(
+                    ctx,
+                    "date_of_death",
+                    "registration_date",
+                    IssueCode.DATE_REGISTRATION_BEFORE_EVENT,
+                    "the death was registered before it happened",
+                )
+            _check_registration_delay(ctx, "date_of_death", options.death_registration_days)
+        if born is not None and died is not None:
+            _check_age_at_death(ctx)
+    elif get("registration_date") is not None:
+        for party in ("husband", "wife"):
+            born = get(f"{party}_date_of_birth")
+            if born is not None and get("registration_date").year <= born.year:
+                _check_order(
+                    ctx,
+                    f"{party}_date_of_birth",
+                    "registration_date",
+                    IssueCode.DATE_REGISTRATION_BEFORE_EVENT,
+                    f"the {party} was born after the marriage",
+                )
         _check_marriage_ages(ctx)
-    _check_book_year(ctx)
+    registered, book_year = get("registration_date"), ctx.entry.book_year
+    if registered is not None and book_year and registered.year != book_year:
+        _check_book_year(ctx)
     _check_ids(ctx, register_type)
 
 
@@ -804,7 +842,7 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
                     f"a {register_type.value} record has no field {name}; kept out of the record",
                 )
     raws, values, issues = ctx.raws, ctx.values, ctx.collector.issues
-    result_names, dates = ctx.result_names, ctx.dates
+    result_names, dates, ethnicity_codes = ctx.result_names, ctx.dates, ctx.ethnicity_codes
     reference_year = entry.book_year
     page_number = entry.provenance.page_number
     threshold = options.min_confidence
@@ -821,18 +859,20 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
         reading = memo.get(text)
         if reading is None or reading is _PER_YEAR:
             reading = _read(name, text, reference_year)
-        value = reading.value
+        value, found, kind, extra, _ = reading
         if value is not None:
             values[name] = value
-        if reading.issues:
-            issues.extend(reading.issues)
-        if reading.has_extras:
-            if reading.name_parts is not None:
-                result_names[name] = reading.name_parts
-            elif reading.date is not None:
-                dates[name] = reading.date
+        if found:
+            issues += found
+        if kind:
+            if kind == _NAME:
+                result_names[name] = extra
+            elif kind == _DATE:
+                dates[name] = extra
+            elif kind == _ETHNICITY:
+                ethnicity_codes[name] = extra
             else:
-                _apply_extras(ctx, name, reading)
+                _apply_death_date(ctx, name, extra)
         confidence = raw.confidence
         if confidence < threshold:
             doubtful = True
@@ -871,18 +911,31 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
     data["ward_code"] = ward_code
     data["provenance"] = entry.provenance
     data["issues"] = issues
-    record = build_unchecked(RECORD_MODELS[register_type], data, _RECORD_SET_FIELDS | raws.keys())
-    return NormalizedResult(record, ctx.result_names, ctx.ethnicity_codes)
+    # the record, as build_unchecked makes it (inlined); its fields-set is its own, mutable
+    record = new(RECORD_MODELS[register_type])
+    set_dict(record, data)
+    set_fields_set(record, raws.keys() | _RECORD_SET_FIELDS)
+    set_extra(record, None)
+    set_private(record, None)
+    return NormalizedResult(record, result_names, ethnicity_codes)
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, promote: bool = False) -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a block, and restore it after (also on error).
 
     Normalization makes ~30 objects per record and no reference cycles: reference counting frees
     all it drops, and the collector's passes over a growing heap of records and memos find
     nothing, yet cost about half the CPU time of a large batch. The collector is process-wide:
     while paused, cycles made by other threads wait until it runs again.
+
+    With ``promote``, the objects made in the block are handed to the collector's oldest
+    generation unscanned when it resumes (``gc.freeze()`` then ``gc.unfreeze()``, two list
+    splices): otherwise its first young-generation pass scans every one of them (a batch's
+    records, ~20 us a record) to find no cycle. They are scanned with the rest of the heap at
+    the next full collection, as objects that outlive a batch would be anyway; a cycle another
+    thread dropped meanwhile is freed then too. Skipped when anything is frozen (a caller's
+    ``gc.freeze()`` is left as it is) or when the collector was off before the block.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -890,6 +943,9 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            if promote and not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -899,7 +955,8 @@ def normalize_entries(
     """:func:`normalize_entry` over a batch, with the cyclic garbage collector paused.
 
     The way to normalize many entries at once (a batch, a book): same results, about twice the
-    throughput on large batches (see ``bench/normalize.py``).
+    throughput on large batches (see ``bench/normalize.py``). The batch's objects go to the
+    collector's oldest generation unscanned (see :func:`collector_paused`).
     """
-    with collector_paused():
+    with collector_paused(promote=True):
         return [normalize_entry(entry, options) for entry in entries]

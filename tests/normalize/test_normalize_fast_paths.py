@@ -1,0 +1,151 @@
+"""The speed-ups change nothing: remembered readings, bounded memos, fast paths, the batch API.
+
+A generated district's entries are normalized as a batch (memos shared across entries, the
+collector paused) and one by one with every memo emptied before each entry (each reading made
+afresh); the records must be the same objects field for field, down to their types and
+fields-sets, and each must equal the record pydantic validates from its own dump.
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bench.normalize import samples_of
+from normalize import clear_caches, dates, names
+from normalize import records as records_module
+from normalize.records import (
+    NormalizedResult,
+    NormalizeOptions,
+    _read_registration_number_text,
+    normalize_entries,
+    normalize_entry,
+    parse_registration_number,
+)
+from schemas.records import RECORD_MODELS, RawEntry, record_fields
+from synth.district import DistrictOptions, generate_district
+
+ENTRIES = 2500
+
+
+@pytest.fixture(scope="module")
+def entries() -> list[RawEntry]:
+    books = generate_district(DistrictOptions(people=6500, seed=11)).books
+    found = [sample.raw for sample in samples_of(books, ENTRIES)]
+    assert len(found) == ENTRIES
+    return found
+
+
+def _shape(result: NormalizedResult) -> tuple[Any, ...]:
+    """Everything a consumer can see of a result, types and fields-sets included."""
+    record = result.record
+    values = tuple(
+        (
+            name,
+            type(getattr(record, name)),
+            frozenset(getattr(record, name).model_fields_set),
+            type(getattr(record, name).value),
+        )
+        for name in record_fields(record.register_type)
+    )
+    issues = tuple(
+        (type(i), i.field, i.code, i.message, i.severity, frozenset(i.model_fields_set))
+        for i in record.issues
+    )
+    return (
+        type(record),
+        frozenset(record.model_fields_set),
+        values,
+        issues,
+        record.model_dump_json(),
+        result.names,
+        result.ethnicity_codes,
+    )
+
+
+def _one_by_one_afresh(entries: list[RawEntry], options: NormalizeOptions) -> list[Any]:
+    shapes = []
+    for entry in entries:
+        clear_caches()
+        shapes.append(_shape(normalize_entry(entry, options)))
+    return shapes
+
+
+def test_batch_equals_entries_read_afresh(
+    entries: list[RawEntry], options: NormalizeOptions
+) -> None:
+    clear_caches()
+    batch = normalize_entries(entries, options)
+    assert [_shape(r) for r in batch] == _one_by_one_afresh(entries, options)
+    # a second batch, every reading remembered, gives the same again
+    again = normalize_entries(entries, options)
+    assert [r.record for r in again] == [r.record for r in batch]
+    # the same kinds of record the generator writes: the comparison covers all three
+    assert {r.record.kind for r in batch} == {"birth", "death", "marriage"}
+    assert sum(len(r.record.issues) for r in batch) > len(batch)  # doubts were compared too
+
+
+def test_records_built_unchecked_are_valid_models(
+    entries: list[RawEntry], options: NormalizeOptions
+) -> None:
+    clear_caches()
+    for result in normalize_entries(entries, options):
+        record = result.record
+        again = RECORD_MODELS[record.register_type].model_validate_json(record.model_dump_json())
+        assert again == record
+        assert again.model_dump() == record.model_dump()
+
+
+def test_memos_emptied_mid_batch_change_nothing(
+    entries: list[RawEntry], options: NormalizeOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bounded memos empty themselves when full: a batch read with tiny bounds agrees."""
+    sample = entries[:600]
+    clear_caches()
+    expected = [_shape(r) for r in normalize_entries(sample, options)]
+    monkeypatch.setattr(records_module, "READINGS_LIMIT", 7)
+    monkeypatch.setattr(dates, "MEMO_LIMIT", 5)
+    monkeypatch.setattr(names, "_WORDS_LIMIT", 11)
+    clear_caches()
+    assert [_shape(r) for r in normalize_entries(sample, options)] == expected
+
+
+@given(
+    st.integers(min_value=0, max_value=99_999_999).map(str)
+    | st.text(alphabet="0123456789", min_size=1, max_size=9)
+    | st.text(alphabet="0123456789٣², ", min_size=1, max_size=5)
+)
+def test_registration_number_fast_path_reads_as_the_general_one(text: str) -> None:
+    assert parse_registration_number(text) == _read_registration_number_text(text)
+
+
+def test_a_batch_leaves_its_objects_to_the_oldest_generation(
+    entries: list[RawEntry], options: NormalizeOptions
+) -> None:
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        results = normalize_entries(entries[:300], options)
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == 0  # nothing left frozen
+        young = {id(o) for generation in (0, 1) for o in gc.get_objects(generation=generation)}
+        assert not any(id(r.record) in young for r in results)
+    finally:
+        gc.enable() if was_enabled else gc.disable()
+
+
+def test_a_callers_frozen_objects_stay_frozen(
+    entries: list[RawEntry], options: NormalizeOptions
+) -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        normalize_entries(entries[:50], options)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
