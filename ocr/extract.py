@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ocr.engine import FieldKind, OcrEngine, Word, assign_words_to_cells, join_text
 from ocr.grid import Cell, Grid, detect_grid
-from ocr.labels import field_kind
+from ocr.labels import MIN_LABEL_SCORE, field_kind, field_scores
 from ocr.layout import (
     FormLayout,
     LayoutNotUnderstood,
@@ -31,10 +31,10 @@ from ocr.layout import (
     parse_form,
     read_heading,
 )
-from ocr.options import OcrOptions
+from ocr.options import OcrOptions, OrientationMethod
 from ocr.pages import Page, PageImage, PageSource, TextLayerPage
 from ocr.postcorrect import correct_words
-from ocr.preprocess import PreprocessedPage, preprocess
+from ocr.preprocess import PreprocessedPage, orientation_of, preprocess, rotate_quarter_turns
 from ocr.recognize import (
     BAND_PSM,
     Canvas,
@@ -155,7 +155,49 @@ def _same(box: BBox) -> BBox:
 def _extract_scan(
     page: PageImage, options: OcrOptions, engine: OcrEngine, batch_id: str
 ) -> PageExtraction:
+    """Read a scan; when its layout is not understood, try it turned by the other quarter
+    turns (the one orientation detection suggests first): the page may lie sideways, and
+    detection errs on the worst scans."""
     prepared = preprocess(page, preprocess_options(options))
+    first = _read_prepared(page, prepared, options, engine, batch_id)
+    if first.understood or options.orientation is OrientationMethod.NONE:
+        return first
+    for turn in _turns_to_try(prepared, options):
+        image, matrix = rotate_quarter_turns(prepared.image, turn)
+        turned = replace(
+            prepared,
+            image=image,
+            rotation=(prepared.rotation + turn) % 360,
+            transform=matrix @ prepared.transform,
+            grid=detect_grid(image),
+            steps=(*prepared.steps, f"turned {turn}° more: not understood as it was"),
+        )
+        again = _read_prepared(page, turned, options, engine, batch_id)
+        if again.understood:
+            note = f"read turned {turn}° from the scan's orientation ({first.not_understood})"
+            return again.model_copy(update={"issues": [note, *again.issues]})
+    return first
+
+
+def _turns_to_try(prepared: PreprocessedPage, options: OcrOptions) -> list[int]:
+    """Quarter turns to try on a page not understood as it is: all three, the one OSD
+    suggests first when it was not run before (:attr:`OrientationMethod.OSD_ON_FAILURE`)."""
+    turns = [180, 90, 270]
+    if options.orientation is OrientationMethod.OSD_ON_FAILURE:
+        found = orientation_of(prepared.image, prepared.grid, prepared.dpi, options)
+        if found.rotate_clockwise in turns:
+            turns.remove(found.rotate_clockwise)
+            turns.insert(0, found.rotate_clockwise)
+    return turns
+
+
+def _read_prepared(
+    page: PageImage,
+    prepared: PreprocessedPage,
+    options: OcrOptions,
+    engine: OcrEngine,
+    batch_id: str,
+) -> PageExtraction:
     height, width = page.image.shape[:2]
     factor = _pdf_factor(page)
     base = _base(
@@ -166,7 +208,7 @@ def _extract_scan(
         PageShape.RULED_TABLE,
     ).model_copy(update={"rotation": prepared.rotation, "skew_degrees": prepared.skew_degrees})
     out = _Output(base, _source_mapping(page, prepared), batch_id, corrected=True)
-    grid = detect_grid(prepared.image).grid
+    grid = prepared.grid.grid  # found on this very image (preprocessing never binarizes here)
     canvas = make_canvas(
         prepared.image, prepared.dpi, grid, binarize=wants_binary(prepared, options)
     )
@@ -204,6 +246,10 @@ def _read_header_again(
     three lines ("Năm / sinh / mẹ")."""
     if isinstance(table, TableLayout):
         unknown = {c.col for c in table.columns if c.field is None}
+    elif heading.register_type is None and not any(map(_reads_as_label, header.values())):
+        # Neither title nor any header label read: a page lying sideways or upside down, or
+        # not a register. Re-reading each header cell (two calls each) would not save it.
+        return table
     else:
         unknown = set(range(grid.n_cols))
     cells = {cell for cell in header if unknown & set(range(cell.col, cell.col + cell.col_span))}
@@ -222,6 +268,14 @@ def _read_header_again(
     if isinstance(table, LayoutNotUnderstood) or len(second.mapped) > len(table.mapped):
         return second
     return table
+
+
+def _reads_as_label(reading: Reading) -> bool:
+    """Whether a header cell's text matches a column label of any register."""
+    return any(
+        max(field_scores(reading.text, register_type).values(), default=0.0) >= MIN_LABEL_SCORE
+        for register_type in RegisterType
+    )
 
 
 def _scan_form(

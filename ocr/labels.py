@@ -32,6 +32,8 @@ from schemas.enums import RegisterType
 
 MIN_LABEL_SCORE = 84.0
 """Least rapidfuzz ratio (0-100) of a header or form label to a field's label."""
+MIN_WEAK_LABEL_SCORE = 72.0
+"""Least ratio of a label taken when its field is free and clearly its best match."""
 MIN_TITLE_SCORE = 80.0
 """Least partial ratio of a page's top line to a book or form title."""
 
@@ -219,18 +221,24 @@ def assign_fields(
     """Fields for labelled slots (columns), each field used once, best pairs first.
 
     ``labels`` gives, per slot, the readings of its label worth trying (e.g. a sub-header alone
-    and joined to its group header), each with the party it is under. Slots left out of the
-    result matched no field well enough: they are kept as extra columns by the caller.
+    and joined to its group header), each with the party it is under. A slot whose best score
+    is only fair (:data:`MIN_WEAK_LABEL_SCORE`, an OCR slip in a short label: "So dang" for
+    "Số đăng ký") still gets its field when the field is free and no other field comes close.
+    Slots left out matched nothing well enough: the caller keeps them as extra columns.
     """
-    candidates: list[tuple[float, int, str]] = []
+    scores: dict[int, dict[str, float]] = {}
     for slot, readings in labels.items():
         best: dict[str, float] = {}
         for text, party in readings:
             for field, score in field_scores(text, register_type, party).items():
                 best[field] = max(best.get(field, 0.0), score)
-        candidates.extend(
-            (score, slot, field) for field, score in best.items() if score >= MIN_LABEL_SCORE
-        )
+        scores[slot] = best
+    candidates = [
+        (score, slot, field)
+        for slot, best in scores.items()
+        for field, score in best.items()
+        if score >= MIN_LABEL_SCORE
+    ]
     assigned: dict[int, LabelMatch] = {}
     taken: set[str] = set()
     for score, slot, field in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
@@ -238,6 +246,15 @@ def assign_fields(
             continue
         assigned[slot] = LabelMatch(field, score)
         taken.add(field)
+    for slot, best in sorted(scores.items()):
+        if slot in assigned or not best:
+            continue
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        field, score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if score >= MIN_WEAK_LABEL_SCORE and field not in taken and score - runner_up >= 8:
+            assigned[slot] = LabelMatch(field, score)
+            taken.add(field)
     return assigned
 
 

@@ -38,12 +38,12 @@ from normalize.nationality import COUNTRIES
 from normalize.syllables import is_valid_syllable
 from normalize.text import fold
 from ocr.engine import FieldKind, Word
-from ocr.labels import field_kind
+from ocr.labels import base_field, field_kind
 from schemas.values import BBox
 
 CORRECT_BELOW = 0.85
 """Invalid syllables read with at least this confidence are taken as written."""
-NAME_CHECK_BELOW = 0.9
+NAME_CHECK_BELOW = 0.87
 """Valid name syllables outside the name lexicon are checked against it below this confidence
 (Tesseract reads "HUYỀN" as "HUYỂN" with 0.84-0.86)."""
 MAX_COST = 1.2
@@ -126,8 +126,10 @@ _DIGIT_LOOKALIKES = str.maketrans(
         "T": "7",
     }
 )
-_STRAY = "|¦[]{}~`_«»"
+_STRAY = "|¦[]{}~`_«»“”„"
 """Characters no register value holds: remains of rulings and speckle read as glyphs."""
+_STRAY_CATEGORIES = frozenset({"Lm", "Sk"})
+"""Modifier letters and symbols ("ˆ", "˜"): a detached mark read on its own, never a value."""
 _EDGE_PUNCT = ",.;:()\"'-–"
 _KEPT_LEADING = '("'
 _KEPT_TRAILING = ',;)"'
@@ -142,6 +144,24 @@ _REGISTER_WORDS = """
     ngày tháng năm mùng mồng một hai ba bốn sáu bảy tám chín mười mươi mốt lăm tư trăm nghìn
     ngàn linh lẻ không giờ phút chết sinh nữ nam quốc tịch dân tộc ghi chú người
 """
+
+
+_REGISTER_PHRASES = (
+    "tổ dân phố", "thành phố", "thị trấn", "thị xã", "bệnh viện", "đa khoa", "phụ sản",
+    "trung tâm y tế", "trạm y tế", "phòng khám", "nhà hộ sinh", "tại nhà", "nhà riêng",
+    "việt nam", "dân tộc", "già yếu", "bệnh tim", "ung thư", "đột quỵ", "tai nạn giao thông",
+    "đăng ký lại", "đăng ký quá hạn", "quá hạn", "đã cấp bản sao", "bản sao",
+)  # fmt: skip
+MAX_PHRASE_WORDS = 4
+
+_DATE_FIELDS = frozenset({"registration_date", "date_of_birth", "date_of_death", "time_of_death"})
+_DATE_WORDS_TEXT = """
+    ngày tháng năm mùng mồng một mốt hai ba bốn tư lăm sáu bảy tám chín mười mươi trăm nghìn
+    ngàn linh lẻ không giờ phút lúc vào
+"""
+_DATE_WORDS = frozenset(_DATE_WORDS_TEXT.split())
+"""Every word of a date or time written out in words: in a date field, a word that spells one
+of them but for its marks ("nắm", "tảm", "trắm") is that word."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +193,6 @@ def correct_words(words: Sequence[Word], field: str) -> Corrected:
     ]
     tokens = [part for token in tokens for part in _split_joined(token, changes)]
     has_marks = any(not t.core.isascii() for t in tokens)
-    out: list[str] = []
     for index, token in enumerate(tokens):
         core = token.core
         if core and (token.confidence < NAME_CHECK_BELOW or kind is FieldKind.NUMBER):
@@ -182,15 +201,122 @@ def correct_words(words: Sequence[Word], field: str) -> Corrected:
             if repaired != core:
                 changes.append(f"{core} -> {repaired}")
                 core = repaired
-        out.append(token.lead + core + token.trail)
+        tokens[index] = _Token(token.lead, core, token.trail, token.confidence)
+    if kind is FieldKind.TEXT and has_marks:
+        tokens = _known_phrases(tokens, changes)
+    if base_field(field) in _DATE_FIELDS:
+        tokens = _date_words(tokens, changes)
+    tokens = _joined_dates(tokens, changes)
+    tokens = _without_edge_dashes(tokens, changes)
+    out = [token.lead + token.core + token.trail for token in tokens]
     return Corrected(" ".join(part for part in out if part), tuple(changes))
+
+
+def _known_phrases(tokens: list[_Token], changes: list[str]) -> list[_Token]:
+    """Runs of words that spell a known place or register phrase but for their marks ("quân
+    Tây Hó", "Thành phô") given that phrase's marks: every syllable there is valid, so only
+    the phrase tells the misread. Runs do not cross a comma."""
+    phrases = _phrase_lexicon()
+    fixed = list(tokens)
+    index = 0
+    while index < len(fixed):
+        for length in range(min(MAX_PHRASE_WORDS, len(fixed) - index), 1, -1):
+            span = fixed[index : index + length]
+            if any("," in t.trail or ";" in t.trail for t in span[:-1]) or not all(
+                t.core.isalpha() for t in span
+            ):
+                continue
+            read = " ".join(t.core.lower() for t in span)
+            forms = phrases.get(fold(read))
+            if not forms:
+                continue
+            if read in forms:  # read right: nothing inside it is corrected either
+                index += length - 1
+                break
+            best = _decide(
+                ((_mark_distance(read, form) * 0.25, form) for form in forms), MIN_MARGIN
+            )
+            if best is None:
+                continue
+            for offset, (token, syllable) in enumerate(zip(span, best.split(), strict=True)):
+                if token.core.lower() != syllable:
+                    after = _same_case(syllable, token.core)
+                    changes.append(f"{token.core} -> {after}")
+                    fixed[index + offset] = _Token(token.lead, after, token.trail, token.confidence)
+            index += length - 1
+            break
+        index += 1
+    return fixed
+
+
+def _date_words(tokens: list[_Token], changes: list[str]) -> list[_Token]:
+    """Words of a date field given the marks of the date word they spell (a closed set)."""
+    fixed = list(tokens)
+    for index, token in enumerate(tokens):
+        word = token.core.lower()
+        if not word.isalpha() or word in _DATE_WORDS:
+            continue
+        key = fold(word)
+        best = _decide(
+            (_mark_distance(word, form) * 0.25, form) for form in _DATE_WORDS if fold(form) == key
+        )
+        if best is not None:
+            after = _same_case(best, token.core)
+            changes.append(f"{token.core} -> {after}")
+            fixed[index] = _Token(token.lead, after, token.trail, token.confidence)
+    return fixed
+
+
+def _without_edge_dashes(tokens: list[_Token], changes: list[str]) -> list[_Token]:
+    """A lone dash first or last in a field that holds more: a ruling's remains, not writing
+    (a dash alone in a cell, "nothing", stays)."""
+    kept = list(tokens)
+    while len(kept) > 1 and _is_dash(kept[-1]):
+        changes.append(f"{_text(kept.pop())} -> (removed)")
+    while len(kept) > 1 and _is_dash(kept[0]):
+        changes.append(f"{_text(kept.pop(0))} -> (removed)")
+    return kept
+
+
+def _text(token: _Token) -> str:
+    return token.lead + token.core + token.trail
+
+
+def _is_dash(token: _Token) -> bool:
+    return bool(_text(token)) and all(ch in "-–—" for ch in _text(token))
+
+
+def _joined_dates(tokens: list[_Token], changes: list[str]) -> list[_Token]:
+    """A written date split by OCR ("18/09/ 1986") joined again."""
+    joined: list[_Token] = []
+    for token in tokens:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and not previous.trail
+            and previous.core[-1:] in "/.-"
+            and previous.core[:1].isdigit()
+            and token.core[:1].isdigit()
+            and not token.lead
+        ):
+            changes.append(f"{previous.core} {token.core} -> {previous.core}{token.core}")
+            joined[-1] = _Token(
+                previous.lead, previous.core + token.core, token.trail, token.confidence
+            )
+            continue
+        joined.append(token)
+    return joined
 
 
 def _clean(token: _Token, kind: FieldKind, changes: list[str]) -> _Token | None:
     """The token without the marks speckle leaves (stray dots, colons, dashes, lone letters);
     ``None`` when nothing of it is writing."""
     before = token.lead + token.core + token.trail
-    core = "".join(ch for ch in token.core if ch not in _STRAY)
+    core = "".join(
+        ch
+        for ch in token.core
+        if ch not in _STRAY and unicodedata.category(ch) not in _STRAY_CATEGORIES
+    )
     lead = "".join(ch for ch in token.lead if ch in _KEPT_LEADING)
     trail = "".join(ch for ch in token.trail if ch in _KEPT_TRAILING)
     if token.trail.startswith(".") and _abbreviation(core):
@@ -469,6 +595,18 @@ def _same_case(candidate: str, original: str) -> str:
 
 
 @cache
+def _phrase_lexicon() -> dict[str, frozenset[str]]:
+    """Folded spelling -> the spellings (lower case) of known phrases of two or more words:
+    administrative unit names with and without their unit word, and register phrases."""
+    phrases: dict[str, set[str]] = {}
+    for name in (*_place_names(), *_REGISTER_PHRASES):
+        text = " ".join(unicodedata.normalize("NFC", name).lower().split())
+        if 2 <= len(text.split()) <= MAX_PHRASE_WORDS:
+            phrases.setdefault(fold(text), set()).add(text)
+    return {key: frozenset(forms) for key, forms in phrases.items()}
+
+
+@cache
 def _text_lexicon() -> frozenset[str]:
     """Syllables of place names, register words, ethnic groups, countries and names."""
     words: set[str] = set(_REGISTER_WORDS.split()) | set(NAME_SYLLABLES)
@@ -491,7 +629,13 @@ def _syllables(texts: Iterable[str]) -> set[str]:
 
 @cache
 def _place_syllables() -> frozenset[str]:
-    """Syllables of every province, district and ward name (old and 2025 units).
+    return frozenset(_syllables(_place_names()))
+
+
+@cache
+def _place_names() -> frozenset[str]:
+    """Every province, district and ward name (old and 2025 units), with and without its unit
+    word ("Quận Tây Hồ", "Tây Hồ").
 
     Read from the GSO data shipped with ``vietnamadminunits``; empty when it is not installed
     (corrections then lean on the other lexicons only).
@@ -505,15 +649,39 @@ def _place_syllables() -> frozenset[str]:
         path = data / file_name
         if path.exists():
             _collect_names(json.loads(path.read_text(encoding="utf-8")), names)
-    return frozenset(_syllables(names))
+    return frozenset(names)
+
+
+_UNIT_KEYS = (("province", "provinceShort"), ("district", "districtShort"), ("ward", "wardShort"))
+_UNIT_ABBREVIATIONS = {
+    "phường": "P",
+    "xã": "X",
+    "thị trấn": "TT",
+    "quận": "Q",
+    "huyện": "H",
+    "thị xã": "TX",
+    "thành phố": "TP",
+    "tỉnh": "T",
+}
 
 
 def _collect_names(node: object, names: set[str]) -> None:
+    """Unit names with their unit word ("Quận Tây Hồ") and its abbreviation ("Q. Tây Hồ"),
+    and bare province and district names of two words or more ("Hà Nội", "Tây Hồ", often
+    written without their unit word). A bare ward name, or a one-word name ("Ba"), is too
+    often an ordinary word to correct text towards: there are ten thousand wards."""
     if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("province", "district", "ward") and isinstance(value, str):
-                names.add(value)
-            else:
+        for full_key, short_key in _UNIT_KEYS:
+            full, short = node.get(full_key), node.get(short_key)
+            if isinstance(full, str) and isinstance(short, str):
+                names.add(full)
+                unit = full[: len(full) - len(short)].strip().lower()
+                if unit in _UNIT_ABBREVIATIONS:
+                    names.add(f"{_UNIT_ABBREVIATIONS[unit]} {short}")
+                if full_key != "ward" and len(short.split()) >= 2:
+                    names.add(short)
+        for value in node.values():
+            if isinstance(value, dict | list):
                 _collect_names(value, names)
     elif isinstance(node, list):
         for item in node:

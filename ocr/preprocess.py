@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ocr.engine import detect_orientation
+from ocr.engine import Orientation, detect_orientation
 from ocr.grid import GridDetection, detect_grid, remove_lines
 from ocr.options import BinarizePolicy, OcrOptions, OrientationMethod
 from ocr.pages import PageImage
@@ -114,8 +114,7 @@ def preprocess(page: PageImage, options: OcrOptions) -> PreprocessedPage:
     grid = detect_grid(grey)
     rotation, orientation_confidence = 0, None
     if options.orientation is OrientationMethod.OSD:
-        text_only = remove_lines(grey, grid.grid) if grid.grid else grey
-        found = detect_orientation(_osd_sized(text_only), options, dpi=page.dpi)
+        found = orientation_of(grey, grid, page.dpi, options)
         orientation_confidence = found.confidence
         if found.rotate_clockwise and found.confidence >= options.min_osd_confidence:
             rotation = found.rotate_clockwise
@@ -152,6 +151,15 @@ def preprocess(page: PageImage, options: OcrOptions) -> PreprocessedPage:
         transform=transform,
         steps=tuple(steps),
     )
+
+
+def orientation_of(
+    grey: np.ndarray, grid: GridDetection, dpi: int, options: OcrOptions
+) -> Orientation:
+    """Tesseract OSD on the page with its rulings erased (they confuse it), scaled to the glyph
+    height it reads best."""
+    text_only = remove_lines(grey, grid.grid) if grid.grid else grey
+    return detect_orientation(_osd_sized(text_only), options, dpi=dpi)
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:

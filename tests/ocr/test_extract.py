@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pickle
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +19,11 @@ from PIL import Image
 
 from ocr.engine import FieldKind, TesseractEngine, Word
 from ocr.extract import PageExtraction, entry_id, extract_page
-from ocr.grid import Axis, Ruling, grid_from_rulings
+from ocr.grid import Axis, Ruling, detect_grid, grid_from_rulings
 from ocr.ingest import ingest_batch
-from ocr.options import OcrOptions
-from ocr.pages import PageSource, TextLayerPage, batch_page_sources, load_page
+from ocr.layout import header_depths
+from ocr.options import OcrOptions, OrientationMethod
+from ocr.pages import PageImage, PageSource, TextLayerPage, batch_page_sources, load_page
 from ocr.sniff import FileKind
 from schemas.enums import PageShape, RegisterType
 from schemas.values import BBox
@@ -300,3 +302,44 @@ def test_extraction_is_picklable_and_its_ids_stable(tmp_path: Path, options: Ocr
     assert entry.entry_id == entry_id("a" * 64, 1, 1)
     assert len({entry_id("a" * 64, 1, row) for row in range(1, 50)}) == 49
     assert entry_id("a" * 64, 1, 1) != entry_id("a" * 64, 2, 1)
+
+
+class _BlindEngine:
+    """Reads nothing anywhere, and counts how often it was asked."""
+
+    def __init__(self) -> None:
+        self.page_calls = 0
+        self.region_calls = 0
+
+    def recognize_page(
+        self, image: np.ndarray, *, dpi: int = 300, psm: int | None = None
+    ) -> list[Word]:
+        self.page_calls += 1
+        return []
+
+    def recognize_region(
+        self, image: np.ndarray, box: BBox, field_kind: FieldKind, *, dpi: int = 300
+    ) -> list[Word]:
+        self.region_calls += 1
+        return []
+
+
+def test_a_table_without_any_readable_title_or_label_is_given_up_without_cell_rereads(
+    make_table: Callable[..., object], tmp_path: Path
+) -> None:
+    """Such a page lies sideways or is not a register: re-reading every header cell once more
+    on its own (two calls per cell) would not save it. Each header cell is read at most once
+    after the band (a blank cell with ink), then the page is reported."""
+    table = make_table()
+    source = PageSource(tmp_path / "t.png", "t.png", "0" * 64, FileKind.PNG, 1)
+    page = PageImage(source=source, image=table.image, dpi=300)
+    options = OcrOptions(quarantine_dir=tmp_path / "q", orientation=OrientationMethod.NONE)
+    engine = _BlindEngine()
+    extraction = extract_page(page, options, engine, batch_id=BATCH)
+    assert extraction.not_understood is not None
+    assert extraction.cells  # the grid was found: the layout, not the scan, is what failed
+    grid = detect_grid(table.image).grid
+    assert grid is not None
+    header_cells = [cell for cell in grid.cells if cell.row < max(header_depths(grid))]
+    assert engine.region_calls <= len(header_cells)
+    assert engine.page_calls <= 1 + len(header_cells)  # the band, then one line each at most

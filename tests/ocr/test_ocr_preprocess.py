@@ -65,13 +65,24 @@ def test_deskewed_table_gives_straight_cells(
     assert np.abs(np.diff(grid.col_lines) - np.diff(table.col_lines)).max() <= 3
 
 
+def test_by_default_orientation_is_left_to_the_reader(
+    make_text_page: Callable, rotate: Callable
+) -> None:
+    """OSD runs only once a page's layout is not understood (see ocr.extract): preprocessing
+    alone leaves a page as it was scanned."""
+    turned = np.ascontiguousarray(np.rot90(rotate(make_text_page(lines=14), 1.5), k=1))
+    result = preprocess(_page(turned), OcrOptions())
+    assert (result.rotation, result.orientation_confidence) == (0, None)
+    assert abs(result.skew_degrees - 1.5) <= MAX_SKEW_ERROR
+
+
 @pytest.mark.parametrize("quarter_turns", [1, 2, 3])
 def test_turned_pages_are_put_upright(
     make_text_page: Callable, rotate: Callable, quarter_turns: int
 ) -> None:
     upright = make_text_page(lines=14)
     turned = np.ascontiguousarray(np.rot90(rotate(upright, 1.5), k=quarter_turns))  # CCW turns
-    result = preprocess(_page(turned), OcrOptions())
+    result = preprocess(_page(turned), OcrOptions(orientation=OrientationMethod.OSD))
     assert result.rotation == (90 * quarter_turns) % 360
     assert abs(result.skew_degrees - 1.5) <= MAX_SKEW_ERROR
     # Upright again: text lines run across the page, so rows of the image differ far more
@@ -121,7 +132,7 @@ def test_boxes_map_back_to_the_source_scan(make_text_page: Callable, rotate: Cal
     upright = make_text_page(lines=14)
     cv2.rectangle(upright, (700, 1300), (760, 1360), 0, thickness=-1)  # a solid marker
     source = np.ascontiguousarray(np.rot90(rotate(upright, -2.5), k=1))
-    result = preprocess(_page(source), OcrOptions())
+    result = preprocess(_page(source), OcrOptions(orientation=OrientationMethod.OSD))
     assert result.rotation == 90
 
     def marker(image: np.ndarray) -> BBox:

@@ -94,3 +94,57 @@ def test_each_word_keeps_its_own_confidence() -> None:
 def test_numbers_lose_letters_read_for_digits_even_when_confident() -> None:
     result = correct_words([Word("2O19", 0.97, BOX)], "father_birth_year")
     assert (result.text, result.corrections) == ("2019", ("2O19 -> 2019",))
+
+
+@pytest.mark.parametrize(
+    ("read", "field", "fixed"),
+    [
+        ("ngày mười lăm tháng sáu nắm hai nghìn không trắm linh chín", "registration_date",
+         "ngày mười lăm tháng sáu năm hai nghìn không trăm linh chín"),
+        ("ngày 05 tháng 11 näm 1992", "wife_date_of_birth", "ngày 05 tháng 11 năm 1992"),
+        ("mười giờ, ngày hai tháng tảm", "time_of_death", "mười giờ, ngày hai tháng tám"),
+    ],
+)  # fmt: skip
+def test_date_words_get_the_marks_of_the_date_word_they_spell(
+    read: str, field: str, fixed: str
+) -> None:
+    # Confident misreads too: a date in words has a closed vocabulary.
+    assert correct_text(read, field, 0.95).text == fixed
+
+
+def test_date_words_outside_date_fields_are_left_alone() -> None:
+    assert correct_text("Nắm", "notes", 0.95).text == "Nắm"
+
+
+@pytest.mark.parametrize(
+    ("read", "field", "fixed"),
+    [
+        ("TDP 3, Quảng An, Tây Hó, Hà Nội", "wife_residence", "TDP 3, Quảng An, Tây Hồ, Hà Nội"),
+        ("Bệnh viện Phụ sản Hà Nôi", "place_of_birth", "Bệnh viện Phụ sản Hà Nội"),
+    ],
+)  # fmt: skip
+def test_province_and_district_names_without_their_unit_word_are_known(
+    read: str, field: str, fixed: str
+) -> None:
+    assert correct_text(read, field, 0.95).text == fixed
+
+
+@pytest.mark.parametrize(
+    ("read", "fixed"),
+    [
+        ("07/04/2014 -", "07/04/2014"),
+        ("- Tổ 18, P. Quảng An", "Tổ 18, P. Quảng An"),
+        ("ˆ Việt Nam", "Việt Nam"),
+        ("Phường Ngọc“ Khánh", "Phường Ngọc Khánh"),
+    ],
+)
+def test_marks_at_the_edges_of_a_field_are_removed_even_when_confident(
+    read: str, fixed: str
+) -> None:
+    result = correct_text(read, "notes", 0.95)
+    assert result.text == fixed
+    assert result.corrections
+
+
+def test_a_dash_alone_in_a_cell_stays() -> None:
+    assert correct_words([Word("-", 0.93, BOX)], "notes").text == "-"

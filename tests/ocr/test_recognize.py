@@ -15,8 +15,10 @@ from ocr.options import OcrOptions
 from ocr.recognize import (
     MIN_REREADS,
     REREAD_BELOW,
+    STACK_GAP_GLYPHS,
     TARGET_GLYPH_PX,
     Canvas,
+    column_strip,
     field_confidence,
     has_ink,
     make_canvas,
@@ -107,24 +109,31 @@ def test_ink_is_found_in_a_written_cell_only() -> None:
     assert not has_ink(canvas, BBox(x0=290, y0=299, x1=410, y1=340))
 
 
-def test_each_body_column_is_read_once_with_its_field_settings(
+def test_columns_of_one_kind_are_stacked_and_read_in_one_call(
     make_table: Callable[..., object],
 ) -> None:
     table = make_table()
     grid: Grid = detect_grid(table.image).grid
-    engine = ScriptedEngine()
     canvas = make_canvas(table.image, 300, grid)
-    kinds = {0: FieldKind.NUMBER, 1: FieldKind.NAME, 2: FieldKind.TEXT}
-    read_columns(engine, canvas, grid, kinds, first_row=2)
+    strips = {col: canvas.to_canvas(column_strip(grid, col, 2)) for col in range(grid.n_cols)}
+    gap = round(STACK_GAP_GLYPHS * canvas.glyph_px * canvas.scale)
+    # The TEXT stack holds column 2 on top, then column 4: answer with a word in column 4.
+    below = strips[2].height + gap + 10
+    engine = ScriptedEngine(regions=[[], [], [word("Hà", 5, below)]])
+    kinds = {0: FieldKind.NUMBER, 1: FieldKind.NAME, 2: FieldKind.TEXT, 4: FieldKind.TEXT}
+    words = read_columns(engine, canvas, grid, kinds, first_row=2)
     assert [kind for _, kind in engine.region_calls] == [
         FieldKind.NUMBER,
         FieldKind.NAME,
         FieldKind.TEXT,
     ]
-    strip = BBox(
-        x0=grid.col_lines[0], y0=grid.row_lines[2], x1=grid.col_lines[1], y1=grid.row_lines[-1]
-    )
-    assert engine.region_calls[0][0] == canvas.to_canvas(strip)
+    stacked = engine.region_calls[2][0]
+    assert stacked.height == strips[2].height + gap + strips[4].height + gap
+    (found,) = words
+    assert found.text == "Hà"
+    x, y = found.centre
+    strip = column_strip(grid, 4, 2)
+    assert strip.x0 <= x < strip.x1 and strip.y0 <= y < strip.y1
 
 
 def test_cells_are_read_again_only_when_they_need_it() -> None:
@@ -220,3 +229,32 @@ def _ruled(page: np.ndarray, *, rows: int, cols: int) -> np.ndarray:
     ruled = page.copy()
     page[:] = 255  # the canvas keeps no rulings: they are erased before recognition
     return ruled
+
+
+class _SeeingEngine(ScriptedEngine):
+    """Keeps the pixels of each region it is asked to read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[np.ndarray] = []
+
+    def recognize_region(
+        self, image: np.ndarray, box: BBox, field_kind: FieldKind, *, dpi: int = 300
+    ) -> list[Word]:
+        self.seen.append(image[box.y0 : box.y1, box.x0 : box.x1].copy())
+        return super().recognize_region(image, box, field_kind, dpi=dpi)
+
+
+def test_a_blank_cell_with_faint_ink_is_read_again_black_on_white() -> None:
+    canvas = blank_canvas()
+    box = BBox(x0=100, y0=100, x1=300, y1=150)
+    canvas.page[115:135, 190:194] = 170  # a pale, thin "1": too little ink for the old test
+    assert has_ink(canvas, box)
+    engine = _SeeingEngine()
+    reading = settle(engine, canvas, box, FieldKind.NUMBER, [])
+    assert reading.reread
+    (region,) = engine.seen
+    assert set(np.unique(region)) == {0, 255}  # thresholded on its own, not the page's paper
+    assert np.count_nonzero(region == 0) == 80
+    assert canvas.image[120, 192] == 170  # the canvas itself is left as it was
+    assert engine.page_calls == [7]  # still blank: tried as a single line too
