@@ -293,4 +293,4 @@ def quarantine_document(
 def batch_statuses(bind: Bind) -> dict[str, BatchStatus]:
     """Every known batch and where it stands."""
     with reading(bind) as session:
-        return dict(session.execute(select(Batch.batch_id, Batch.status)).tuples().all())
+        return dict(session.execute(select(Batch.batch_id, Batch.status)).all())
