@@ -23,7 +23,7 @@ from civreg.migrate import upgrade_population, upgrade_store
 from civreg.settings import Settings
 from matching.civil import match_records
 from matching.decide import MatchOutcome, PriorDecision
-from matching.link import link, select_for_relink, train_civil_model
+from matching.link import LinkOptions, link, select_for_relink, train_civil_model
 from matching.population import PopulationAdapter
 from normalize.records import NormalizeOptions, normalize_entries
 from ocr.engine import TesseractEngine
@@ -56,6 +56,7 @@ from store.matches import (
 )
 from store.records import load_records, save_records
 from store.runs import get_watermark, set_watermark
+from store.thresholds import DEFAULT_VERSION, thresholds_in_force
 
 log = logging.getLogger(__name__)
 
@@ -289,9 +290,13 @@ class LinkSummary(BaseModel):
     new_person: int = 0
     kept_for_steward: int = 0
     population_changes: int = 0
+    thresholds_version: int = 0
+    """The version of the decision thresholds the run decided with (0: the code defaults)."""
 
 
 POPULATION_WATERMARK = "population_changes_seq"
+THRESHOLDS_WATERMARK = "decision_thresholds_version"
+"""The thresholds version every open decision was last decided (or confirmed) under."""
 
 
 def _prior_decisions(store_engine: Engine, records: dict[str, CivilRecordBase]) -> dict:
@@ -316,6 +321,10 @@ def link_step(context: PipelineContext, run_id: str) -> LinkSummary:
     Needing it: no decision yet, or an open decision touched by people who changed in the
     population DB since the last run. A steward's decision is final and never re-linked. The
     model's u comes from random pairs and its m from EM on this run's records.
+
+    The run decides with the thresholds in force (:mod:`store.thresholds`). When an admin has
+    changed them since the open decisions were made, every open decision is decided again
+    under the new ones; each appended decision names the thresholds version in its payload.
     """
     stored = load_records(context.store)
     records = {s.record_id: s.record for s in stored}
@@ -326,10 +335,20 @@ def link_step(context: PipelineContext, run_id: str) -> LinkSummary:
     feed = adapter.changes_since(watermark)
     changed = adapter.frame_of(feed.personal_ids)
     to_link = select_for_relink(parties, prior, changed)
+    thresholds = thresholds_in_force(context.store)
+    applied = get_watermark(context.store, THRESHOLDS_WATERMARK, str(DEFAULT_VERSION))
+    if applied != str(thresholds.version):
+        chosen = {party.key for party in to_link}
+        to_link += [
+            party
+            for party in parties
+            if party.key in prior and not prior[party.key].is_steward and party.key not in chosen
+        ]
     summary = LinkSummary(
         parties_considered=len(parties),
         population_changes=len(feed.changes),
         kept_for_steward=sum(1 for d in prior.values() if d.is_steward),
+        thresholds_version=thresholds.version,
     )
     # The whole population, not only this batch's candidates: training on candidates alone
     # inflates the match prior and skews the name frequencies the weights depend on.
@@ -341,7 +360,9 @@ def link_step(context: PipelineContext, run_id: str) -> LinkSummary:
         population = None
     if population is not None:
         model = train_civil_model(to_link, population, workers=context.settings.ocr_workers)
-        result = link(to_link, population, model, prior=prior)
+        result = link(
+            to_link, population, model, LinkOptions(decision=thresholds.options), prior=prior
+        )
         save_candidates(
             context.store,
             [
@@ -367,6 +388,7 @@ def link_step(context: PipelineContext, run_id: str) -> LinkSummary:
                     personal_id=d.personal_id if d.outcome is MatchOutcome.AUTO_LINKED else None,
                     score=d.candidates[0].weight if d.candidates else None,
                     reason=d.reason,
+                    payload={"thresholds_version": thresholds.version},
                 )
                 for d in result.decisions
             ],
@@ -377,4 +399,6 @@ def link_step(context: PipelineContext, run_id: str) -> LinkSummary:
         summary.review = outcomes.get(MatchOutcome.REVIEW.value, 0)
         summary.new_person = outcomes.get(MatchOutcome.NEW_PERSON.value, 0)
     set_watermark(context.store, POPULATION_WATERMARK, str(feed.watermark))
+    if population is not None or not to_link:
+        set_watermark(context.store, THRESHOLDS_WATERMARK, str(thresholds.version))
     return summary

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matching.engine import Explanation
 from schemas.enums import DecisionKind, RegisterType
@@ -56,13 +56,47 @@ class MatchOutcome(StrEnum):
 
 
 class DecisionOptions(BaseModel):
-    """Thresholds on the match probability (prior included) and the lead over the runner-up."""
+    """Thresholds on the match probability (prior included) and the lead over the runner-up.
 
-    auto_link_probability: float = Field(0.99, gt=0, lt=1)
-    review_probability: float = Field(0.2, gt=0, lt=1)
-    min_lead_bits: float = Field(
-        4.0, ge=0, description="Weight the best candidate must lead the second by to auto-link."
+    The values in force are set by admins and kept, versioned, in the work store
+    (:mod:`store.thresholds`); these defaults apply until the first set is saved.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    auto_link_probability: float = Field(
+        0.99,
+        gt=0,
+        lt=1,
+        description=(
+            "Probability the best candidate must reach to be linked without a steward "
+            "(it must also lead the runner-up clearly)."
+        ),
     )
+    review_probability: float = Field(
+        0.2,
+        gt=0,
+        lt=1,
+        description=(
+            "Probability from which a candidate is plausible: below it for every candidate, the "
+            "record is a new person; between it and the auto-link threshold, a steward decides."
+        ),
+    )
+    min_lead_bits: float = Field(
+        4.0,
+        ge=0,
+        le=100,
+        description="Weight (bits) the best candidate must lead the second by to auto-link.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DecisionOptions:
+        if self.auto_link_probability <= self.review_probability:
+            raise ValueError(
+                f"the auto-link threshold ({self.auto_link_probability}) must be above the "
+                f"review threshold ({self.review_probability})"
+            )
+        return self
 
 
 @dataclass(frozen=True)

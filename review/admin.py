@@ -1,4 +1,4 @@
-"""The admins' pages: users and roles, and the audit log."""
+"""The admins' pages: users and roles, the matching decision thresholds, and the audit log."""
 
 from __future__ import annotations
 
@@ -9,12 +9,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from civreg.errors import DataValidationError
+from matching.decide import DecisionOptions
 from review.deps import CurrentUser, ReviewContext, context, form_of, require
 from review.security import MIN_PASSWORD_LENGTH, hash_password
 from schemas.store import Role, utcnow
 from store.accounts import USERNAME_PATTERN, add_user, count_admins, list_users, update_user
 from store.audit import AuditEntry, append_audit
 from store.review import audit_log
+from store.thresholds import (
+    DEFAULTS,
+    decision_bands,
+    set_thresholds,
+    threshold_history,
+    thresholds_in_force,
+)
 
 router = APIRouter(prefix="/admin")
 ADMIN = Role.ADMIN
@@ -127,3 +135,99 @@ def audit(
 ) -> Response:
     events = audit_log(ctx.store, actor=actor or None, before=before)
     return _render(ctx, request, "audit.html", user, events=events, actor=actor or "")
+
+
+THRESHOLD_LABELS = {
+    "auto_link_probability": "Auto-link probability",
+    "review_probability": "Review probability",
+    "min_lead_bits": "Minimum lead over the runner-up (bits)",
+}
+"""The form's fields, in order, with their labels (explanations come from the model)."""
+
+BAND_LABELS = {
+    "auto_linked": "Auto-linked",
+    "review": "Waiting for a steward",
+    "new_person": "New person (no plausible candidate)",
+    "steward": "Decided by a steward (never re-decided)",
+}
+
+
+def _thresholds_page(
+    ctx: ReviewContext,
+    request: Request,
+    user: CurrentUser,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    submitted: dict[str, str] | None = None,
+) -> Response:
+    in_force = thresholds_in_force(ctx.store)
+    history = threshold_history(ctx.store)
+    by_version = {v.version: v.options for v in [DEFAULTS, *history]}
+    fields = [
+        {
+            "name": name,
+            "label": label,
+            "explanation": DecisionOptions.model_fields[name].description or "",
+            "value": getattr(in_force.options, name),
+            "default": getattr(DEFAULTS.options, name),
+            "submitted": (submitted or {}).get(name, str(getattr(in_force.options, name))),
+        }
+        for name, label in THRESHOLD_LABELS.items()
+    ]
+    changes = [
+        {
+            "version": v,
+            "old": by_version.get(v.replaces if v.replaces is not None else -1),
+            "new": v.options,
+        }
+        for v in history
+    ]
+    return _render(
+        ctx,
+        request,
+        "thresholds.html",
+        user,
+        status,
+        in_force=in_force,
+        fields=fields,
+        changes=changes,
+        bands=[(BAND_LABELS[band], n) for band, n in decision_bands(ctx.store).items()],
+        error=error,
+        reason=(submitted or {}).get("reason", ""),
+    )
+
+
+@router.get("/thresholds", response_class=HTMLResponse)
+def thresholds(
+    request: Request,
+    ctx: ReviewContext = Depends(context),
+    user: CurrentUser = Depends(require(ADMIN)),
+) -> Response:
+    """The thresholds in force, explained, with their history and how records sit in bands."""
+    return _thresholds_page(ctx, request, user)
+
+
+@router.post("/thresholds")
+def change_thresholds(
+    request: Request,
+    ctx: ReviewContext = Depends(context),
+    user_form: tuple[CurrentUser, FormData] = Depends(form_of(ADMIN)),
+) -> Response:
+    """Save a new version of the thresholds; the next linking run decides with it."""
+    user, form = user_form
+    submitted = {name: _field(form, name) for name in [*THRESHOLD_LABELS, "reason"]}
+    values: dict[str, float] = {}
+    problems = []
+    for name, label in THRESHOLD_LABELS.items():
+        try:
+            values[name] = float(submitted[name])
+        except ValueError:
+            problems.append(f"{label}: {submitted[name]!r} is not a number")
+    try:
+        if problems:
+            raise DataValidationError("thresholds refused: " + "; ".join(problems))
+        set_thresholds(ctx.store, values, user.username, submitted["reason"])
+    except DataValidationError as exc:
+        return _thresholds_page(ctx, request, user, status=400, error=str(exc), submitted=submitted)
+    return RedirectResponse("/admin/thresholds", status_code=303)

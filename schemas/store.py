@@ -53,8 +53,8 @@ NAMING_CONVENTION = {
 }
 """Constraint names that Alembic revisions can rely on, identical on SQLite and PostgreSQL."""
 
-APPEND_ONLY_TABLES = ("decisions", "audit_events")
-"""Tables whose rows are never updated nor deleted (the migration adds triggers on them)."""
+APPEND_ONLY_TABLES = ("decisions", "audit_events", "decision_thresholds")
+"""Tables whose rows are never updated nor deleted (their migrations add triggers on them)."""
 
 SHA256_LENGTH = 64
 
@@ -433,6 +433,23 @@ class IssuedCertificate(StoreBase):
     pdf_sha256: Mapped[str] = mapped_column(String(SHA256_LENGTH))
     superseded_by: Mapped[str | None] = mapped_column(String(32))
     superseded_at: Mapped[dt.datetime | None]
+
+
+class ThresholdSet(AppendOnly, StoreBase):
+    """One version of the matching decision thresholds; append-only, the highest version rules.
+
+    ``options`` holds the full set (:class:`matching.decide.DecisionOptions` as JSON), so a
+    version reads alone; ``replaces`` names the version it followed (0: the code defaults).
+    """
+
+    __tablename__ = "decision_thresholds"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    options: Mapped[dict[str, Any]]
+    replaces: Mapped[int | None]
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 @event.listens_for(Session, "before_flush")

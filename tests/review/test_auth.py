@@ -23,6 +23,7 @@ PAGES = [
     "/batches/b1",
     "/admin/users",
     "/admin/audit",
+    "/admin/thresholds",
 ]
 POSTS = [
     "/logout",
@@ -33,6 +34,7 @@ POSTS = [
     "/batches",
     "/admin/users",
     "/admin/users/sam",
+    "/admin/thresholds",
 ]
 
 
@@ -142,12 +144,16 @@ ROLE_CASES = [
     ("sam", "post", "/admin/users", False),
     ("sam", "post", "/admin/users/cleo", False),
     ("sam", "get", "/admin/audit", False),
+    ("sam", "get", "/admin/thresholds", False),
+    ("sam", "post", "/admin/thresholds", False),
+    ("cleo", "get", "/admin/thresholds", False),
     ("sam", "post", "/batches", False),
     ("cleo", "get", "/batches", True),
     ("cleo", "get", "/dashboard", True),
     ("sam", "get", "/queue", True),
     ("ada", "get", "/admin/users", True),
     ("ada", "get", "/admin/audit", True),
+    ("ada", "get", "/admin/thresholds", True),
 ]
 """(user, method, url, allowed): what each role may and may not reach."""
 
