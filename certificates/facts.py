@@ -1,7 +1,9 @@
 """The certified facts of an extract: what the page prints, the QR code hashes and verify compares.
 
 Facts come from the stored record, with the link decisions in force (the personal ID printed is
-the one the record is linked to) and the stewards' field corrections applied, latest last. They
+the one the record is linked to) and the stewards' field corrections applied, latest last, as the
+export applies them (:mod:`normalize.corrections`: read like the register's text, so a corrected
+date keeps its precision; a correction that gives no value leaves the value read). They
 are ``(key, label, value)`` triples in the order of the official form; a fact without a value is
 left out. Their hash covers the record id, register type, ward code and every ``(key, value)``:
 any correction that changes what the extract says changes the hash.
@@ -14,12 +16,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from normalize.corrections import apply_corrections, read_corrections
 from schemas.enums import RegisterType, Sex
 from schemas.records import CivilRecordBase, Place
 from schemas.store import Party
 from schemas.values import PartialDate
 from store.keys import content_hash
 from store.matches import LINKING_KINDS, StoredDecision
+from store.review import correction_target
 
 FACTS_VERSION = 1
 
@@ -78,9 +82,6 @@ TITLES: dict[RegisterType, str] = {
     RegisterType.DEATH: "TRÍCH LỤC KHAI TỬ",
     RegisterType.MARRIAGE: "TRÍCH LỤC KẾT HÔN",
 }
-
-_CORRECTION_ALIASES = {"permanent_residence": "residence"}
-"""Population DB field names a correction may use, mapped onto the extract's keys."""
 
 
 def labels(register_type: RegisterType) -> dict[str, str]:
@@ -164,27 +165,6 @@ def format_value(value: Any) -> str | None:
     return printed or None
 
 
-def _format_correction(key: str, value: str | None) -> str | None:
-    """A correction's value (text, ISO for dates, M/F for sex) as printed."""
-    if value is None or not value.strip():
-        return None
-    if key.endswith("date_of_birth") or key in {"date_of_death", "registration_date"}:
-        try:
-            return format_date(PartialDate.parse(value))
-        except ValueError:
-            return text(value)
-    if key == "sex" and value.strip() in {sex.value for sex in Sex}:
-        return format_value(Sex(value.strip()))
-    return text(value)
-
-
-def _correction_key(register_type: RegisterType, party: Party, field: str) -> str:
-    name = _CORRECTION_ALIASES.get(field, field) if party is not Party.SUBJECT else field
-    if register_type is RegisterType.MARRIAGE and party is not Party.SUBJECT:
-        return f"{party.value}_{name}"
-    return name
-
-
 def certified_facts(
     record: CivilRecordBase,
     decisions: Mapping[Party, StoredDecision | None],
@@ -196,6 +176,13 @@ def certified_facts(
     printed); ``corrections`` are the record's ``steward_correct_field`` decisions, oldest first.
     """
     register_type = record.register_type
+    latest: dict[str, str | None] = {}
+    for correction in corrections:
+        target = correction_target(correction.party, correction.payload)
+        if target is not None:
+            latest[target] = correction.payload.get("value")
+    corrected = read_corrections(register_type, latest, record.registration_year)
+    record = apply_corrections(record, corrected)
     values: dict[str, str | None] = {}
     for key, _label in SUBJECT_FACTS[register_type]:
         field = getattr(record, key, None)
@@ -209,11 +196,9 @@ def certified_facts(
     values["registration_date"] = format_value(record.registration_date.value)
     values["registration_place"] = format_value(record.ward)
     known = labels(register_type)
-    for correction in corrections:
-        field = str(correction.payload.get("field", ""))
-        key = _correction_key(register_type, correction.party, field)
+    for key in corrected.readings:  # a steward's value wins over the linked person's ID too
         if key in known:
-            values[key] = _format_correction(key, correction.payload.get("value"))
+            values[key] = format_value(getattr(record, key).value)
     facts = tuple(
         Fact(key, label, value)
         for key, label in known.items()

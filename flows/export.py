@@ -11,8 +11,13 @@ the partition's content fingerprint.
   file that the next run removes).
 - **Nothing rewritten for nothing**: the fingerprint (a hash of the schema, each record's content
   hash and its link) is compared with the one in the existing file; an unchanged partition keeps
-  its file, and with it the run id of the run that wrote it. A steward's new decision changes the
-  fingerprint of its record's partition only.
+  its file, and with it the run id of the run that wrote it. A steward's new decision (a match
+  or a field correction) changes the fingerprint of its record's partition only.
+- **Stewards' corrections win**: each record's latest correction of a field is read like the
+  register's text (:mod:`normalize.corrections`) and exported as that field's value, with
+  confidence 1.0 and the field named in the ``corrected_fields`` column. A correction that gives
+  no value keeps the value read, and is counted in the report. A corrected registration date
+  moves the record to its year's partition.
 
 Reading, as they are: ``duckdb.read_parquet('<dir>/birth/**/*.parquet', hive_partitioning=true)``,
 ``pyarrow.parquet.read_table('<dir>/birth')``, ``pandas.read_parquet('<dir>/birth')``. The
@@ -39,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from civreg.errors import DataValidationError, StoreError
+from normalize.corrections import ReadCorrections, apply_corrections, read_corrections
 from schemas.arrow import (
     EXPORT_SCHEMA_VERSION,
     METADATA_RUN_ID,
@@ -63,6 +69,7 @@ from store import (
     record_status,
     set_watermark,
 )
+from store.review import corrected_fields
 from store.status import EXPORTED_ROWS_WATERMARK
 
 log = logging.getLogger(__name__)
@@ -117,6 +124,10 @@ class ExportReport(BaseModel):
     export_dir: Path
     partitions: list[PartitionResult] = Field(default_factory=list)
     rows_by_status: dict[RegisterType, dict[MatchStatus, int]] = Field(default_factory=dict)
+    corrections_applied: int = Field(0, description="Field corrections in force, exported.")
+    corrections_rejected: int = Field(
+        0, description="Field corrections in force whose text gave no value (the read one stays)."
+    )
 
     def count(self, action: PartitionAction) -> int:
         return sum(1 for p in self.partitions if p.action is action)
@@ -144,13 +155,18 @@ class PartitionKey:
         return Path(f"year={year}") / f"commune={ward}"
 
     @classmethod
-    def of(cls, key: RecordKey) -> PartitionKey:
+    def of(cls, key: RecordKey, corrections: ReadCorrections | None = None) -> PartitionKey:
+        """The partition of a record: its registration year as corrected, and its ward."""
+        year = key.registration_year
+        corrected = corrections.readings.get("registration_date") if corrections else None
+        if corrected is not None:
+            year = corrected.value.year if corrected.value is not None else None
         if key.ward_code is not None and not _SAFE_KEY.match(key.ward_code):
             raise DataValidationError(
                 f"record {key.record_id}: ward_code {key.ward_code!r} cannot name a partition "
                 "folder (letters, digits, '-' and '_' only)"
             )
-        return cls(key.registration_year, key.ward_code)
+        return cls(year, key.ward_code)
 
 
 def _party_link(decision: StoredDecision | None) -> PartyLink:
@@ -185,16 +201,30 @@ def partition_fingerprint(
     register_type: RegisterType,
     keys: list[RecordKey],
     links: Mapping[str, ExportLink | MarriageExportLink],
+    corrections: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> str:
-    """A hash of everything a partition's file is made of, run id excepted."""
+    """A hash of everything a partition's file is made of, run id excepted.
+
+    ``corrections`` are the stewards' texts in force per record and field: a new one changes
+    the hash (a record without any hashes as it did before corrections were exported).
+    """
+    corrections = corrections or {}
+
+    def row(key: RecordKey) -> list[object]:
+        found: list[object] = [
+            key.record_id,
+            key.content_hash,
+            links[key.record_id].model_dump(mode="json"),
+        ]
+        if corrections.get(key.record_id):
+            found.append(sorted(corrections[key.record_id].items()))
+        return found
+
     return content_hash(
         {
             "export_schema_version": EXPORT_SCHEMA_VERSION,
             "schema": export_schema(register_type).to_string(show_schema_metadata=False),
-            "rows": [
-                [key.record_id, key.content_hash, links[key.record_id].model_dump(mode="json")]
-                for key in sorted(keys, key=lambda k: k.record_id)
-            ],
+            "rows": [row(key) for key in sorted(keys, key=lambda k: k.record_id)],
         }
     )
 
@@ -260,18 +290,23 @@ class _ExportRun:
 
     store_engine: Engine
     decisions: Mapping[tuple[str, Party], StoredDecision]
+    corrections: Mapping[str, Mapping[str, str | None]]
     export_dir: Path
     run_id: str
     options: ExportOptions
 
 
 def _export_partition(
-    run: _ExportRun, register_type: RegisterType, relative: Path, keys: list[RecordKey]
+    run: _ExportRun,
+    register_type: RegisterType,
+    relative: Path,
+    keys: list[RecordKey],
+    corrections: Mapping[str, ReadCorrections],
 ) -> tuple[PartitionResult, list[MatchStatus]]:
     """Write one partition unless its file already holds exactly this content."""
     links = {key.record_id: build_link(register_type, key.record_id, run.decisions) for key in keys}
     statuses = [link.match_status for link in links.values()]
-    fingerprint = partition_fingerprint(register_type, keys, links)
+    fingerprint = partition_fingerprint(register_type, keys, links, run.corrections)
     old_fingerprint, old_run_id, old_rows = _existing_file(run.export_dir / relative)
     if old_fingerprint == fingerprint and old_rows == len(keys):
         unchanged = PartitionResult(
@@ -287,8 +322,19 @@ def _export_partition(
         raise StoreError(
             f"export of {relative}: {len(keys) - len(stored)} records vanished while exporting"
         )
-    records = sorted((s.record for s in stored), key=_sort_key)
-    rows = [record_to_row(record, links[record.record_id], run.run_id) for record in records]
+    records = sorted(
+        (apply_corrections(s.record, corrections[s.record.record_id]) for s in stored),
+        key=_sort_key,
+    )
+    rows = [
+        record_to_row(
+            record,
+            links[record.record_id],
+            run.run_id,
+            corrections[record.record_id].fields,
+        )
+        for record in records
+    ]
     table = rows_to_table(register_type, rows, run.run_id)
     metadata = {**(table.schema.metadata or {}), FINGERPRINT_KEY: fingerprint.encode()}
     write_atomically(
@@ -334,16 +380,38 @@ def _remove_stale(
     return removed
 
 
+def _read_corrections(
+    run: _ExportRun, report: ExportReport, register_type: RegisterType, key: RecordKey
+) -> ReadCorrections:
+    """A record's corrections in force, read; those that give no value are logged and counted."""
+    read = read_corrections(
+        register_type, run.corrections.get(key.record_id, {}), key.registration_year
+    )
+    report.corrections_applied += len(read.readings)
+    report.corrections_rejected += len(read.rejected)
+    for name in read.rejected:  # the field, never the text: it may be a name or an ID
+        log.warning(
+            "record %s: the steward's correction of %s gives no %s value; "
+            "the value read is exported",
+            key.record_id,
+            name,
+            register_type.value,
+        )
+    return read
+
+
 def _export_type(run: _ExportRun, register_type: RegisterType, report: ExportReport) -> None:
     _remove_stray_temporaries(run.export_dir / register_type.value, run.options.file_name)
     partitions: dict[Path, list[RecordKey]] = defaultdict(list)
+    corrections: dict[str, ReadCorrections] = {}
     for key in record_keys(run.store_engine, register_type):
-        relative = Path(register_type.value) / PartitionKey.of(key).relative_dir()
+        corrections[key.record_id] = read = _read_corrections(run, report, register_type, key)
+        relative = Path(register_type.value) / PartitionKey.of(key, read).relative_dir()
         partitions[relative / run.options.file_name].append(key)
     statuses: Counter[MatchStatus] = Counter()
     for relative in sorted(partitions):
         result, partition_statuses = _export_partition(
-            run, register_type, relative, partitions[relative]
+            run, register_type, relative, partitions[relative], corrections
         )
         report.partitions.append(result)
         statuses.update(partition_statuses)
@@ -375,18 +443,28 @@ def export_records(
         )
     export_dir = Path(export_dir)
     report = ExportReport(run_id=run_id, export_dir=export_dir)
-    run = _ExportRun(store_engine, latest_decisions(store_engine), export_dir, run_id, options)
+    run = _ExportRun(
+        store_engine,
+        latest_decisions(store_engine),
+        corrected_fields(store_engine),
+        export_dir,
+        run_id,
+        options,
+    )
     for register_type in options.register_types:
         _export_type(run, register_type, report)
     set_watermark(store_engine, EXPORTED_ROWS_WATERMARK, str(dataset_rows(export_dir, options)))
     set_watermark(store_engine, LAST_RUN_WATERMARK, run_id)
     log.info(
-        "export %s: %d partitions written, %d unchanged, %d removed; %d rows in %s",
+        "export %s: %d partitions written, %d unchanged, %d removed; %d rows in %s; "
+        "%d field corrections applied, %d rejected",
         run_id,
         report.count(PartitionAction.WRITTEN),
         report.count(PartitionAction.UNCHANGED),
         report.count(PartitionAction.REMOVED),
         report.rows,
         export_dir,
+        report.corrections_applied,
+        report.corrections_rejected,
     )
     return report

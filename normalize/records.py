@@ -354,6 +354,13 @@ for _party in ("husband", "wife"):
 _MEMOS: dict[str, dict[Any, _Reading]] = {name: {} for name in _READERS}
 """Readings by field, then by text (or (text, book year) for two-digit years): registers
 repeat their texts (sex, wards, names, dates)."""
+
+
+def field_reader(name: str) -> Reader | None:
+    """The reader normalization applies to the text of field ``name`` (None: no such field)."""
+    return _READERS.get(name)
+
+
 READINGS_LIMIT = 100_000
 """A field's memo is emptied when it holds this many readings (memory stays bounded)."""
 

@@ -20,6 +20,7 @@ Each register type's row is its record model, then its link model (:class:`Expor
 from __future__ import annotations
 
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -34,7 +35,7 @@ from schemas.enums import MatchStatus, RegisterType
 from schemas.records import RECORD_MODELS, CivilRecordBase, PersonalIdText
 from schemas.values import BBox, FieldValue, PartialDate
 
-EXPORT_SCHEMA_VERSION = "1.0.0"
+EXPORT_SCHEMA_VERSION = "1.1.0"
 """Version of the export layout: bump the major part when a column changes meaning or goes."""
 
 METADATA_SCHEMA_VERSION = b"civreg.export_schema_version"
@@ -83,11 +84,16 @@ class MarriageExportLink(BaseModel):
 
 
 class ExportRunInfo(BaseModel):
-    """Columns the export adds to every row: the run that wrote it and the partition year."""
+    """Columns the export adds to every row: the run that wrote it, the partition year, and
+    which fields a steward corrected."""
 
     run_id: str
     registration_year: Annotated[int | None, ArrowType(pa.int32())] = Field(
         None, description="Year of the registration date: the partition key."
+    )
+    corrected_fields: list[str] = Field(
+        default_factory=list,
+        description="Fields whose value a steward set (not read from the scan region), by name.",
     )
 
 
@@ -317,8 +323,16 @@ def _put(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     tree[path[-1]] = value
 
 
-def record_to_row(record: CivilRecordBase, link: BaseModel, run_id: str) -> dict[str, Any]:
-    """One export row: the record's columns, its link's and the run's."""
+def record_to_row(
+    record: CivilRecordBase,
+    link: BaseModel,
+    run_id: str,
+    corrected_fields: Sequence[str] = (),
+) -> dict[str, Any]:
+    """One export row: the record's columns, its link's and the run's.
+
+    ``corrected_fields`` names the record's fields whose value a steward set.
+    """
     register_type = record.register_type
     expected_link = LINK_MODELS[register_type]
     if not isinstance(link, expected_link):
@@ -329,7 +343,11 @@ def record_to_row(record: CivilRecordBase, link: BaseModel, run_id: str) -> dict
     sources = {
         "record": record,
         "link": link,
-        "run": ExportRunInfo(run_id=run_id, registration_year=record.registration_year),
+        "run": ExportRunInfo(
+            run_id=run_id,
+            registration_year=record.registration_year,
+            corrected_fields=sorted(corrected_fields),
+        ),
     }
     return {
         column.name: _to_cell(_get(sources[column.source], column.path), column.python_type)

@@ -258,25 +258,46 @@ def queue_facets(items: list[QueueItem]) -> QueueFacets:
     )
 
 
-def corrected_fields(bind: Bind, record_ids: Iterable[str]) -> dict[str, dict[str, str | None]]:
-    """Per record, the latest value stewards gave each field they corrected."""
+CORRECTION_ALIASES = {"permanent_residence": "residence"}
+"""Population DB field names a spouse's correction may use, by the marriage record's name."""
+
+
+def correction_target(party: Party | str, payload: dict[str, Any]) -> str | None:
+    """The record field a correction sets: its ``record_field``, else its population DB
+    ``field`` with the spouse's prefix (``husband_full_name``); ``None`` when it names none."""
+    named = payload.get("record_field")
+    if named:
+        return str(named)
+    field_name = payload.get("field")
+    if not field_name:
+        return None
+    party = Party(party)
+    if party is Party.SUBJECT:
+        return str(field_name)
+    return f"{party.value}_{CORRECTION_ALIASES.get(field_name, field_name)}"
+
+
+def corrected_fields(
+    bind: Bind, record_ids: Iterable[str] | None = None
+) -> dict[str, dict[str, str | None]]:
+    """Per record (of ``record_ids``, or every one), the latest value stewards gave each field
+    they corrected, by record field name."""
     found: dict[str, dict[str, str | None]] = defaultdict(dict)
-    ids = sorted(set(record_ids))
-    if not ids:
-        return {}
+    statement = select(
+        Decision.decision_id, Decision.record_id, Decision.party, Decision.payload
+    ).where(Decision.kind.in_(sorted(CORRECTION_KINDS)))
+    if record_ids is None:
+        statements = [statement]
+    else:
+        ids = sorted(set(record_ids))
+        if not ids:
+            return {}
+        statements = [statement.where(Decision.record_id.in_(chunk)) for chunk in chunks(ids)]
     with reading(bind) as session:
-        rows = [
-            row
-            for chunk in chunks(ids)
-            for row in session.execute(
-                select(Decision.decision_id, Decision.record_id, Decision.payload).where(
-                    Decision.kind.in_(sorted(CORRECTION_KINDS)), Decision.record_id.in_(chunk)
-                )
-            )
-        ]
+        rows = [row for one in statements for row in session.execute(one)]
     for row in sorted(rows, key=lambda r: r.decision_id):  # the latest value wins
         payload = row.payload or {}
-        name = payload.get("record_field") or payload.get("field")
+        name = correction_target(row.party, payload)
         if name:
             found[row.record_id][name] = payload.get("value")
     return dict(found)
