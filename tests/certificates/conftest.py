@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+import store_samples as samples
 from sqlalchemy import Engine
 
 from certificates import IssueContext, create_dev_keys
@@ -17,21 +15,6 @@ from schemas.enums import RegisterType, Sex
 from schemas.records import Place
 from schemas.values import FieldValue
 from store import append_decisions, save_records
-
-
-def _load_samples() -> ModuleType:
-    """``tests/store/store_samples.py`` (test folders are not packages)."""
-    if "store_samples" not in sys.modules:
-        path = Path(__file__).parents[1] / "store" / "store_samples.py"
-        spec = importlib.util.spec_from_file_location("store_samples", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["store_samples"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["store_samples"]
-
-
-samples = _load_samples()
 
 
 @pytest.fixture

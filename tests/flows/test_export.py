@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import duckdb
 import pandas as pd
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+import store_samples as samples
 from sqlalchemy import Engine
 
 from flows.export import (
@@ -36,21 +34,6 @@ from store import (
 
 PROVENANCE = ("batch_id", "source_path", "source_sha256", "page_number", "row_index", "bbox")
 PAGE_WIDTH, PAGE_HEIGHT = 2480, 3508  # as seeded
-
-
-def _load_samples() -> ModuleType:
-    """``tests/store/store_samples.py`` (test folders are not packages)."""
-    if "store_samples" not in sys.modules:
-        path = Path(__file__).parents[1] / "store" / "store_samples.py"
-        spec = importlib.util.spec_from_file_location("store_samples", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["store_samples"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["store_samples"]
-
-
-samples = _load_samples()
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ re-runs, and a correction that gives no value reported (SQLite and PostgreSQL)."
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pyarrow.parquet as pq
 import pytest
+import store_samples as samples
 from sqlalchemy import Engine
 
 from certificates.facts import certified_facts
@@ -21,20 +19,6 @@ from schemas.store import Party
 from store import DecisionInput, StoredDecision, append_decision, append_decisions, save_records
 from store.review import correction_target
 
-
-def _load_samples() -> ModuleType:
-    """``tests/store/store_samples.py`` (test folders are not packages)."""
-    if "store_samples" not in sys.modules:
-        path = Path(__file__).parents[1] / "store" / "store_samples.py"
-        spec = importlib.util.spec_from_file_location("store_samples", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["store_samples"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["store_samples"]
-
-
-samples = _load_samples()
 BIRTH_1998 = Path("birth/year=1998/commune=00103/data.parquet")
 MARRIAGE_2005 = Path("marriage/year=2005/commune=00103/data.parquet")
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+import store_samples as samples
 from sqlalchemy import Engine, func, select
 
 from civreg.db import make_engine
@@ -39,21 +37,6 @@ PEOPLE = {  # the people the sample decisions link to, and one more
     "001178000006": "Mai Thị Thảo",
     "001198000009": "Lê Thị Hồng Nhung",
 }
-
-
-def _load_samples() -> ModuleType:
-    """``tests/store/store_samples.py`` (test folders are not packages)."""
-    if "store_samples" not in sys.modules:
-        path = Path(__file__).parents[1] / "store" / "store_samples.py"
-        spec = importlib.util.spec_from_file_location("store_samples", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["store_samples"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["store_samples"]
-
-
-samples = _load_samples()
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Small work-store samples built straight from the pydantic models (no OCR): a batch with its
 files, raw entries on pages, and normalized records of the three register types.
 
-Shared by the store, export and sync tests, which load it by path (test folders are not
-packages) under the name ``store_samples``.
+Shared by the store, export, sync and certificate tests as ``import store_samples`` (pytest puts
+this folder on the path: ``pythonpath`` in pyproject.toml).
 """
 
 from __future__ import annotations
