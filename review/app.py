@@ -168,21 +168,7 @@ def _auth_router() -> APIRouter:
     def login_page(
         request: Request, ctx: ReviewContext = Depends(context), next: str = "/"
     ) -> Response:
-        token = new_token()
-        response = ctx.templates.TemplateResponse(
-            request,
-            "login.html",
-            {"login_csrf": token, "next": _safe_next(next), "error": None, "user": None},
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=ctx.config.secure_cookies,
-            max_age=3600,
-        )
-        return response
+        return _login_page(request, ctx, next, None, 200)
 
     @router.post("/login")
     def login(
@@ -201,13 +187,13 @@ def _auth_router() -> APIRouter:
         since = utcnow() - ctx.config.login_window
         if failures_since(ctx.store, key, since) >= ctx.config.login_max_failures:
             log.warning("sign-in refused: too many failures from one address for one user")
-            return _login_error(request, ctx, next, "Too many failed attempts; try later.", 429)
+            return _login_page(request, ctx, next, "Too many failed attempts; try later.", 429)
         found = credentials(ctx.store, username)
         hashed = found[1] if found else DUMMY_HASH
         valid = verify_password(hashed, password) and found is not None and found[0].active
         record_attempt(ctx.store, key, valid)
         if not valid or found is None:
-            return _login_error(request, ctx, next, "Wrong user name or password.", 401)
+            return _login_page(request, ctx, next, "Wrong user name or password.", 401)
         token, csrf = new_token(), new_token()
         open_session(
             ctx.store, username, token_hash(token), csrf, utcnow() + ctx.config.session_ttl
@@ -249,9 +235,10 @@ def _auth_router() -> APIRouter:
     return router
 
 
-def _login_error(
-    request: Request, ctx: ReviewContext, next_url: str, message: str, status: int
+def _login_page(
+    request: Request, ctx: ReviewContext, next_url: str, message: str | None, status: int
 ) -> Response:
+    """The sign-in form with a fresh double-submit CSRF cookie (and the error, if any)."""
     token = new_token()
     response = ctx.templates.TemplateResponse(
         request,
