@@ -7,16 +7,20 @@ Generates a district (:mod:`synth.district`), renders at least ``--pages`` scann
 register tables and forms (clean and mildly degraded, every scan format) into one batch, and
 imports the district's population. Then, in this one run:
 
-- **baseline**: every page of the batch as the pipeline loads it, written to PNG (not timed),
-  read by bare ``tesseract PAGE - -l vie`` one after the other with ``OMP_THREAD_LIMIT=1``; the
-  sum of those times, divided by the worker count, is what OCR alone would cost with the
-  workers side by side;
+- **baseline**: every page of the batch as the pipeline loads it, written to PNG with its DPI
+  (not timed), read by bare ``tesseract PAGE - -l vie`` one after the other with
+  ``OMP_THREAD_LIMIT=1``; the sum of those times, divided by the worker count, is what OCR
+  alone would cost with the workers side by side. It is measured twice, just before and just
+  after the pipeline, and the mean is used: on a shared machine the neighbours' load drifts,
+  and both sides should see the same;
 - **civreg**: the ``process-batch`` flow on the batch (ingest, OCR of every page, normalize,
   match, export, sync) with ``--workers`` pages read side by side, on Prefect's ephemeral
   server (started beforehand and timed apart: a one-off cost per process, not per batch).
 
-Target: end-to-end time ≤ 1.25 × (bare OCR time / workers). The last line printed is one JSON
-object with the figures.
+Target: end-to-end time ≤ 1.25 × (bare OCR time / workers). CPU seconds are reported beside
+wall times (the baseline's Tesseract runs; the pipeline's process, its Tesseract runs and the
+Prefect server): they do not move with the neighbours' load. The last line printed is one
+JSON object with the figures.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -31,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import cv2
+from PIL import Image
 from rich.console import Console
 from rich.table import Table
 
@@ -42,6 +47,48 @@ BATCH = "bench-pipeline"
 
 def _load_average() -> tuple[float, float, float]:
     return os.getloadavg()
+
+
+def _process_tree_cpu_seconds() -> float | None:
+    """CPU seconds of this process, its live descendants, and the children they reaped.
+
+    Read from ``/proc`` (Linux); ``None`` elsewhere.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        # utime, stime, cutime, cstime (fields 14-17 of proc(5); the list starts at field 3)
+        cpu[pid] = sum(int(value) for value in fields[11:15]) / ticks
+    me = os.getpid()
+    if me not in cpu:
+        return None
+    total = 0.0
+    for pid, seconds in cpu.items():
+        ancestor = pid
+        while ancestor not in (me, 0, 1) and ancestor in parents:
+            ancestor = parents[ancestor]
+        if ancestor == me:
+            total += seconds
+    return total
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def generate_batch(root: Path, pages: int, seed: int) -> tuple[Path, Path]:
@@ -85,9 +132,33 @@ def page_images(batch_dir: Path, out: Path) -> list[Path]:
         if not isinstance(page, PageImage):
             continue  # a text layer needs no OCR: none are rendered here
         path = out / f"page-{index:04d}.png"
-        cv2.imwrite(str(path), page.image)
+        # With its DPI, as the pipeline tells Tesseract; without it Tesseract guesses one.
+        Image.fromarray(page.image).save(path, dpi=(page.dpi, page.dpi))
         images.append(path)
     return images
+
+
+class BareRun:
+    """One pass of bare Tesseract over the pages: wall seconds per page, CPU, load around it."""
+
+    def __init__(self, images: list[Path], tesseract: str, language: str) -> None:
+        self.load_before = _load_average()
+        cpu = _children_cpu_seconds()
+        self.seconds = bare_tesseract(images, tesseract, language)
+        self.cpu_seconds = _children_cpu_seconds() - cpu
+        self.load_after = _load_average()
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds)
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "seconds_sum": round(self.total, 1),
+            "cpu_seconds": round(self.cpu_seconds, 1),
+            "load_average_before": [round(x, 2) for x in self.load_before],
+            "load_average_after": [round(x, 2) for x in self.load_after],
+        }
 
 
 def bare_tesseract(images: list[Path], tesseract: str, language: str) -> list[float]:
@@ -152,14 +223,13 @@ def run(
 
     get_settings.cache_clear()
     settings = get_settings()
-    load_before = _load_average()
     try:
         started = time.perf_counter()
         batch_dir, population_csv = generate_batch(root, pages, seed)
         console.print(f"rendered the batch in {time.perf_counter() - started:.0f} s: {batch_dir}")
         images = page_images(batch_dir, root / "baseline-pages")
         console.print(f"{len(images)} pages; bare tesseract on each, one at a time…")
-        bare = bare_tesseract(images, settings.tesseract_cmd, settings.ocr_language)
+        bare_before = BareRun(images, settings.tesseract_cmd, settings.ocr_language)
 
         from matching.population_import import import_population
 
@@ -183,18 +253,27 @@ def run(
         startup = time.perf_counter() - started
         console.print(f"Prefect's ephemeral server up in {startup:.1f} s; process-batch…")
         clock = StageClock()
+        load_pipeline = _load_average()
+        cpu_before = _process_tree_cpu_seconds()
         started = time.perf_counter()
         with observing(clock):
             summary = run_batch(batch_dir)
         end_to_end = time.perf_counter() - started
+        cpu_after = _process_tree_cpu_seconds()
+        load_after = _load_average()
+        console.print("bare tesseract again, for the load after the pipeline…")
+        bare_after = BareRun(images, settings.tesseract_cmd, settings.ocr_language)
     finally:
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
-    load_after = _load_average()
 
-    bare_total = sum(bare)
+    bare_total = (bare_before.total + bare_after.total) / 2
+    bare_cpu = (bare_before.cpu_seconds + bare_after.cpu_seconds) / 2
     bare_per_worker = bare_total / workers
     ratio = end_to_end / bare_per_worker
+    pipeline_cpu = (
+        cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    )
     figures: dict[str, Any] = {
         "pages": len(images),
         "pages_read": summary.pages_read,
@@ -203,6 +282,8 @@ def run(
         "workers": workers,
         "task_runner": task_runner,
         "bare_ocr_seconds_sum": round(bare_total, 1),
+        "bare_before": bare_before.figures(),
+        "bare_after": bare_after.figures(),
         "bare_ocr_seconds_per_page": round(bare_total / len(images), 2),
         "bare_ocr_seconds_over_workers": round(bare_per_worker, 1),
         "end_to_end_seconds": round(end_to_end, 1),
@@ -211,9 +292,14 @@ def run(
         "end_to_end_pages_per_minute": round(60 * len(images) / end_to_end, 1),
         "bare_ocr_pages_per_minute_over_workers": round(60 * len(images) / bare_per_worker, 1),
         "ratio_end_to_end_to_bare_over_workers": round(ratio, 2),
+        "bare_ocr_cpu_seconds": round(bare_cpu, 1),
+        "pipeline_cpu_seconds": round(pipeline_cpu, 1) if pipeline_cpu is not None else None,
+        "ratio_pipeline_cpu_to_bare_cpu": (
+            round(pipeline_cpu / bare_cpu, 2) if pipeline_cpu is not None and bare_cpu else None
+        ),
         "target_ratio": TARGET_RATIO,
         "target_met": ratio <= TARGET_RATIO,
-        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_before": [round(x, 2) for x in load_pipeline],
         "load_average_after": [round(x, 2) for x in load_after],
         "cpus": os.cpu_count(),
     }
@@ -224,8 +310,16 @@ def run(
     table.add_column("seconds", justify="right")
     table.add_column("pages/minute", justify="right")
     table.add_row(
-        "bare tesseract -l vie (sum)", f"{bare_total:.1f}", f"{60 * len(images) / bare_total:.1f}"
+        "bare tesseract -l vie (sum, mean of 2)",
+        f"{bare_total:.1f}",
+        f"{60 * len(images) / bare_total:.1f}",
     )
+    for name, bare in (("before", bare_before), ("after", bare_after)):
+        table.add_row(
+            f"  measured {name} the pipeline (load {bare.load_before[0]:.1f})",
+            f"{bare.total:.1f}",
+            "",
+        )
     table.add_row(
         f"bare tesseract / {workers} workers",
         f"{bare_per_worker:.1f}",
@@ -239,10 +333,15 @@ def run(
     for stage, seconds in clock.seconds().items():
         table.add_row(f"  of which stage {stage}", f"{seconds:.1f}", "")
     table.add_row("Prefect ephemeral server start (apart)", f"{startup:.1f}", "")
+    table.add_row("CPU: bare tesseract (mean of 2)", f"{bare_cpu:.1f}", "")
+    if pipeline_cpu is not None:
+        table.add_row(
+            "CPU: process-batch (with Tesseract, Prefect server)", f"{pipeline_cpu:.1f}", ""
+        )
     console.print(table)
     console.print(
         f"ratio end to end / (bare OCR / workers): {ratio:.2f} (target ≤ {TARGET_RATIO}); "
-        f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
+        f"load average before {load_pipeline[0]:.2f}, after {load_after[0]:.2f} "
         f"on {os.cpu_count()} CPUs"
     )
     return figures

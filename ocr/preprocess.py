@@ -291,8 +291,14 @@ def normalize_background(grey: np.ndarray, background: np.ndarray) -> np.ndarray
     """The page divided by its paper brightness: uneven light becomes white paper."""
     height, width = grey.shape
     paper = cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
-    flattened = grey.astype(np.float32) * 255.0 / np.maximum(paper.astype(np.float32), 1.0)
-    return np.clip(flattened, 0, 255).astype(np.uint8)
+    # In place: a page is tens of MB as float32, and each temporary is another full pass.
+    divisor = paper.astype(np.float32)
+    np.maximum(divisor, 1.0, out=divisor)
+    flattened = grey.astype(np.float32)
+    flattened *= 255.0
+    flattened /= divisor
+    np.clip(flattened, 0, 255, out=flattened)
+    return flattened.astype(np.uint8)
 
 
 def paper_level(grey: np.ndarray) -> int:

@@ -203,12 +203,18 @@ class _Blobs:
         if not small.any():
             return image
         # Distance to the nearest writing pixel: as a dilation by a disc, at a fraction of the
-        # cost of dilating with a kernel a glyph wide.
-        not_writing = (small[labels] | (labels == 0)).astype(np.uint8)
+        # cost of dilating with a kernel a glyph wide. Per-label tables are looked up once
+        # per pixel each: these full-page passes cost more than the transform itself.
+        small_pixels = small[labels]
+        not_writing_label = small.copy()
+        not_writing_label[0] = True  # the background
+        not_writing = not_writing_label.view(np.uint8)[labels]
         distance = cv2.distanceTransform(not_writing, cv2.DIST_L2, cv2.DIST_MASK_3)
         reach = max(1, round(NEAR_WRITING_GLYPHS * glyph_px))
+        near = distance <= reach
+        near &= small_pixels
         kept = np.zeros(self.count, dtype=bool)
-        kept[np.unique(labels[(distance <= reach) & small[labels]])] = True
+        kept[labels[near]] = True
         speck = tiny | (small & ~kept)
         cleaned = image.copy()
         cleaned[speck[labels]] = paper_level(image)

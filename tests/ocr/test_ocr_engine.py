@@ -134,3 +134,25 @@ def test_tesseract_digits_only_region(tesseract: TesseractEngine, font_for: Call
     words = tesseract.recognize_region(image, region, FieldKind.NUMBER)
     assert "".join(w.text for w in words) == number
     assert all(region.x0 - 12 <= w.bbox.x0 and w.bbox.x1 <= region.x1 + 12 for w in words)
+
+
+def test_engine_reads_exactly_what_tesseract_reads_from_the_array(
+    tesseract: TesseractEngine, font_for: Callable
+) -> None:
+    """The engine hands Tesseract an uncompressed file: same pixels, so the very same words
+    (text, confidence, boxes) as pytesseract's own PNG hand-off of the array."""
+    import pytesseract
+
+    image = _draw_line("Số 12/2015 Trần Văn Bình, phường Đông Hà", font_for, width=1500)
+    image = np.ascontiguousarray(image[:, 10:])  # a view's strides must not matter
+    words = tesseract.recognize_page(image, dpi=300, psm=6)
+    data = pytesseract.image_to_data(
+        image, lang="vie", config="--psm 6 --dpi 300", output_type=pytesseract.Output.DICT
+    )
+    assert words and words == words_from_tesseract_data(data)
+    # A non-contiguous crop (a region) is read as the same pixels copied out.
+    region = BBox(x0=100, y0=0, x1=1200, y1=image.shape[0])
+    crop = image[:, region.x0 : region.x1]
+    assert tesseract.recognize_page(crop, psm=6) == tesseract.recognize_page(
+        np.ascontiguousarray(crop), psm=6
+    )

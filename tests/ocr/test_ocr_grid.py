@@ -131,3 +131,31 @@ def test_pdf_style_rulings_build_the_same_grid() -> None:
     assert grid is not None
     assert _close(grid.row_lines, rows) and _close(grid.col_lines, cols)
     assert len(grid.cells) == 6 and grid.header_rows == 1
+
+
+def test_segments_labelled_in_the_ink_box_are_those_of_the_whole_mask(
+    make_table: Callable,
+) -> None:
+    """Ruling segments are labelled within the box holding the mask's ink: the same segments,
+    at the same positions, as labelling the whole page."""
+    from ocr.grid import _line_mask, _segments
+
+    table = make_table()
+    ink = ink_mask(table.image)
+    min_length = max(15, round(min(ink.shape) / 40))
+    padded = cv2.copyMakeBorder(ink, 37, 51, 23, 64, cv2.BORDER_CONSTANT, value=0)
+    for axis in Axis:
+        mask = _line_mask(padded, axis, min_length)
+        count, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        expected = set()
+        for label in range(1, count):
+            x, y, w, h, area = (int(v) for v in stats[label])
+            along, across = (w, h) if axis is Axis.HORIZONTAL else (h, w)
+            if along >= min_length and across <= along:
+                centre = centroids[label][1 if axis is Axis.HORIZONTAL else 0]
+                start = x if axis is Axis.HORIZONTAL else y
+                thickness = max(1, round(area / along))
+                expected.add(Ruling(axis, round(centre), start, start + along, thickness))
+        found = _segments(mask, axis, min_length)
+        assert expected and set(found) == expected and len(found) == len(expected)
+    assert _segments(np.zeros_like(ink), Axis.HORIZONTAL, min_length) == []
