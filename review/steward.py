@@ -20,7 +20,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
-from civreg.errors import DataValidationError, InputFileError
+from certificates import (
+    CertificateRefusedError,
+    IssueContext,
+    certificate_pdf_bytes,
+    issue_certificate,
+    record_certificates,
+)
+from civreg.errors import ConfigurationError, DataValidationError, InputFileError
 from matching.population import PopulationAdapter
 from review.crops import crop_png
 from review.deps import (
@@ -206,6 +213,7 @@ def item(
         parties=parties,
         token=uuid.uuid4().hex,
         lock_minutes=int(ctx.config.lock_ttl.total_seconds() // 60),
+        extracts=record_certificates(ctx.store, record_id),
     )
 
 
@@ -397,6 +405,47 @@ def correct(
     )
     _append(ctx, decision, {"action": "correct", "field": name})
     return RedirectResponse(f"/items/{record_id}", status_code=303)
+
+
+@router.post("/items/{record_id}/certificate")
+def issue_extract(
+    record_id: str,
+    ctx: ReviewContext = Depends(context),
+    user_form: tuple[CurrentUser, FormData] = Depends(form_of(*STEWARDS)),
+) -> Response:
+    """Issue the record's signed extract (or keep the one in force) and download it."""
+    user, _form = user_form
+    _load(ctx, record_id)
+    try:
+        issued = issue_certificate(
+            IssueContext.from_settings(ctx.settings, ctx.store), record_id, actor=user.username
+        )
+    except CertificateRefusedError as exc:
+        raise HTTPException(409, f"No extract issued: {exc.reason}.") from exc
+    except ConfigurationError as exc:  # no ward key configured: the admin's to fix
+        raise HTTPException(503, f"Extracts cannot be signed here: {exc}") from exc
+    return RedirectResponse(f"/certificates/{issued.certificate_id}.pdf", status_code=303)
+
+
+@router.get("/certificates/{certificate_id}.pdf")
+def download_extract(
+    certificate_id: str,
+    ctx: ReviewContext = Depends(context),
+    _user: CurrentUser = Depends(require(*STEWARDS)),
+) -> Response:
+    """An issued extract's PDF, checked against the hash recorded at issue."""
+    try:
+        directory = ctx.settings.resolved_certificates_dir
+        data = certificate_pdf_bytes(ctx.store, directory, certificate_id)
+    except DataValidationError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except InputFileError as exc:  # missing or changed on disk since issue
+        raise HTTPException(410, str(exc)) from exc
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="extract-{certificate_id}.pdf"'},
+    )
 
 
 @router.post("/items/{record_id}/release")
