@@ -23,7 +23,6 @@ from schemas.store import Party
 from schemas.values import PartialDate
 from store.keys import content_hash
 from store.matches import LINKING_KINDS, StoredDecision
-from store.review import correction_target
 
 FACTS_VERSION = 1
 
@@ -168,20 +167,16 @@ def format_value(value: Any) -> str | None:
 def certified_facts(
     record: CivilRecordBase,
     decisions: Mapping[Party, StoredDecision | None],
-    corrections: Iterable[StoredDecision] = (),
+    corrections: Mapping[str, str | None] | None = None,
 ) -> CertifiedFacts:
     """The facts an extract of ``record`` certifies now.
 
     ``decisions`` are the match decisions in force per party (the linked personal ID is the one
-    printed); ``corrections`` are the record's ``steward_correct_field`` decisions, oldest first.
+    printed); ``corrections`` the stewards' latest value per record field
+    (:func:`store.review.corrected_fields`).
     """
     register_type = record.register_type
-    latest: dict[str, str | None] = {}
-    for correction in corrections:
-        target = correction_target(correction.party, correction.payload)
-        if target is not None:
-            latest[target] = correction.payload.get("value")
-    corrected = read_corrections(register_type, latest, record.registration_year)
+    corrected = read_corrections(register_type, corrections or {}, record.registration_year)
     record = apply_corrections(record, corrected)
     values: dict[str, str | None] = {}
     for key, _label in SUBJECT_FACTS[register_type]:

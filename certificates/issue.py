@@ -47,13 +47,13 @@ from store.certificates import (
     linked_records,
     load_certificate,
     next_sequences,
-    record_corrections,
     records_of_run,
     save_certificate,
 )
 from store.keys import content_hash
 from store.matches import PARTIES, StoredDecision, latest_decisions, record_status
 from store.records import StoredRecord, load_records, record_keys
+from store.review import corrected_fields
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def record_states(store: Engine, record_ids: Iterable[str]) -> dict[str, RecordS
     ids = sorted(set(record_ids))
     stored = {r.record_id: r for r in load_records(store, record_ids=ids)}
     decisions = latest_decisions(store, ids)
-    fixes = record_corrections(store, ids)
+    fixes = corrected_fields(store, ids)
     states: dict[str, RecordState] = {}
     for record_id in ids:
         record = stored.get(record_id)
@@ -126,7 +126,7 @@ def record_states(store: Engine, record_ids: Iterable[str]) -> dict[str, RecordS
         elif record.record.blocking_issues:
             codes = ", ".join(f"{i.code} on {i.field}" for i in record.record.blocking_issues)
             refusal = f"it has a blocking validation issue ({codes}); resolve it first"
-        facts = certified_facts(record.record, parties, fixes.get(record_id, []))
+        facts = certified_facts(record.record, parties, fixes.get(record_id))
         states[record_id] = RecordState(record_id, record, status, facts, refusal)
     return states
 

@@ -20,7 +20,6 @@ from schemas.enums import DecisionKind, RegisterType
 from schemas.store import Candidate, Decision, IssuedCertificate, utcnow
 from store._session import Bind, chunks, reading, writing
 from store.audit import AuditEntry, append_audit
-from store.matches import StoredDecision, _stored
 
 ISSUE_ACTION = "certificate.issue"
 SUPERSEDE_ACTION = "certificate.supersede"
@@ -144,25 +143,6 @@ def next_sequences(bind: Bind, record_ids: Iterable[str]) -> dict[str, int]:
             )
             for record_id, sequence in rows:
                 found[record_id] = int(sequence) + 1
-    return found
-
-
-def record_corrections(bind: Bind, record_ids: Iterable[str]) -> dict[str, list[StoredDecision]]:
-    """Stewards' field corrections per record, oldest first."""
-    found: dict[str, list[StoredDecision]] = {}
-    table = Decision.__table__
-    with reading(bind) as session:
-        for chunk in chunks(sorted(set(record_ids))):
-            rows = session.execute(
-                select(table)
-                .where(
-                    table.c.kind == DecisionKind.STEWARD_CORRECT_FIELD,
-                    table.c.record_id.in_(chunk),
-                )
-                .order_by(table.c.decision_id)
-            )
-            for row in rows:
-                found.setdefault(row.record_id, []).append(_stored(row))
     return found
 
 

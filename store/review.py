@@ -282,7 +282,6 @@ def corrected_fields(
 ) -> dict[str, dict[str, str | None]]:
     """Per record (of ``record_ids``, or every one), the latest value stewards gave each field
     they corrected, by record field name."""
-    found: dict[str, dict[str, str | None]] = defaultdict(dict)
     statement = select(
         Decision.decision_id, Decision.record_id, Decision.party, Decision.payload
     ).where(Decision.kind.in_(sorted(CORRECTION_KINDS)))
@@ -295,12 +294,27 @@ def corrected_fields(
         statements = [statement.where(Decision.record_id.in_(chunk)) for chunk in chunks(ids)]
     with reading(bind) as session:
         rows = [row for one in statements for row in session.execute(one)]
-    for row in sorted(rows, key=lambda r: r.decision_id):  # the latest value wins
-        payload = row.payload or {}
-        name = correction_target(row.party, payload)
+    by_record: dict[str, list[tuple[Party | str, dict[str, Any]]]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r.decision_id):
+        by_record[row.record_id].append((row.party, row.payload or {}))
+    return {
+        record_id: latest
+        for record_id, corrections in by_record.items()
+        if (latest := latest_corrections(corrections))
+    }
+
+
+def latest_corrections(
+    corrections: Iterable[tuple[Party | str, dict[str, Any]]],
+) -> dict[str, str | None]:
+    """The value each record field takes from ``(party, payload)`` corrections given oldest
+    first: the latest one wins; a payload naming no field is skipped."""
+    latest: dict[str, str | None] = {}
+    for party, payload in corrections:
+        name = correction_target(party, payload)
         if name:
-            found[row.record_id][name] = payload.get("value")
-    return dict(found)
+            latest[name] = payload.get("value")
+    return latest
 
 
 # --- uploads and batches --------------------------------------------------------------------

@@ -17,7 +17,7 @@ from normalize.corrections import apply_corrections, read_corrections
 from schemas.enums import DecisionKind, RegisterType
 from schemas.store import Party
 from store import DecisionInput, StoredDecision, append_decision, append_decisions, save_records
-from store.review import correction_target
+from store.review import correction_target, latest_corrections
 
 BIRTH_1998 = Path("birth/year=1998/commune=00103/data.parquet")
 MARRIAGE_2005 = Path("marriage/year=2005/commune=00103/data.parquet")
@@ -243,7 +243,8 @@ def test_an_extract_certifies_the_values_the_export_holds() -> None:
         _stored(3, rid, Party.SUBJECT, {"field": "date_of_birth", "value": "08/1950"}),
         _stored(4, rid, Party.SUBJECT, {"field": "sex", "value": "không rõ"}),  # gives no value
     ]
-    facts = certified_facts(record, {Party.SUBJECT: None}, corrections)
+    latest = latest_corrections((c.party, c.payload) for c in corrections)
+    facts = certified_facts(record, {Party.SUBJECT: None}, latest)
     assert facts.value("full_name") == "Nguyễn Văn Ân"  # the latest, read as a register cell
     assert facts.value("date_of_birth") == "08/1950"  # month precision kept
     assert facts.value("sex") is None  # nothing was read, and the correction gave nothing
