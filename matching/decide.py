@@ -22,20 +22,10 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matching.engine import Explanation
-from schemas.enums import DecisionKind, RegisterType
+from schemas.enums import LINKING_KINDS, STEWARD_KINDS, DecisionKind, RegisterType
 from schemas.store import Party
 from schemas.values import PartialDate
 
-STEWARD_KINDS = frozenset(
-    {
-        DecisionKind.STEWARD_LINK,
-        DecisionKind.STEWARD_NEW_PERSON,
-        DecisionKind.STEWARD_NOT_IN_DB,
-        DecisionKind.STEWARD_REJECT,
-        DecisionKind.STEWARD_CORRECT_FIELD,
-    }
-)
-LINKING_KINDS = frozenset({DecisionKind.AUTO_LINK, DecisionKind.STEWARD_LINK})
 ONE_PER_PERSON = frozenset({RegisterType.BIRTH, RegisterType.DEATH})
 
 

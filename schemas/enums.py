@@ -59,6 +59,20 @@ class DecisionKind(StrEnum):
     STEWARD_CORRECT_FIELD = "steward_correct_field"
 
 
+STEWARD_KINDS = frozenset(
+    {
+        DecisionKind.STEWARD_LINK,
+        DecisionKind.STEWARD_NEW_PERSON,
+        DecisionKind.STEWARD_NOT_IN_DB,
+        DecisionKind.STEWARD_REJECT,
+        DecisionKind.STEWARD_CORRECT_FIELD,
+    }
+)
+"""Decisions a steward made: final for the pipeline, never re-decided by a run."""
+LINKING_KINDS = frozenset({DecisionKind.AUTO_LINK, DecisionKind.STEWARD_LINK})
+"""Decisions that link a party to a person of the population DB."""
+
+
 class IssueSeverity(StrEnum):
     """How much a validation issue matters: ``error`` blocks auto-linking."""
 

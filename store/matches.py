@@ -24,27 +24,17 @@ from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from civreg.errors import DataValidationError
-from schemas.enums import DecisionKind, MatchStatus, RegisterType
+from schemas.enums import LINKING_KINDS, STEWARD_KINDS, DecisionKind, MatchStatus, RegisterType
 from schemas.store import Candidate, Decision, Party, utcnow
 from store._session import Bind, chunks, insert_missing, reading, writing
 from store.keys import content_hash
 
 SYSTEM_ACTOR = "system"
 
-STEWARD_KINDS = frozenset(
-    {
-        DecisionKind.STEWARD_LINK,
-        DecisionKind.STEWARD_NEW_PERSON,
-        DecisionKind.STEWARD_NOT_IN_DB,
-        DecisionKind.STEWARD_REJECT,
-        DecisionKind.STEWARD_CORRECT_FIELD,
-    }
-)
 CORRECTION_KINDS = frozenset({DecisionKind.STEWARD_CORRECT_FIELD})
 MATCH_KINDS = frozenset(DecisionKind) - CORRECTION_KINDS
 """Kinds that say whom a party is (or that nobody is yet), ranked by :func:`latest_decisions`."""
 FINAL_KINDS = MATCH_KINDS - {DecisionKind.SEND_TO_REVIEW}
-LINKING_KINDS = frozenset({DecisionKind.AUTO_LINK, DecisionKind.STEWARD_LINK})
 
 PARTIES: dict[RegisterType, tuple[Party, ...]] = {
     RegisterType.BIRTH: (Party.SUBJECT,),
