@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import ColumnElement, Engine, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -105,3 +105,13 @@ def chunks(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
+
+
+def filtered_by(
+    statement: Select, column: ColumnElement, values: Iterable[Any] | None
+) -> list[Select]:
+    """``statement`` alone when ``values`` is None (no filter), else one statement per ``IN``
+    chunk of ``values`` (none for no values)."""
+    if values is None:
+        return [statement]
+    return [statement.where(column.in_(chunk)) for chunk in chunks(sorted(set(values)))]

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from civreg.errors import StoreError
 from schemas.enums import DecisionKind, RegisterType
 from schemas.store import Candidate, Decision, IssuedCertificate, utcnow
-from store._session import Bind, chunks, reading, writing
+from store._session import Bind, chunks, filtered_by, reading, writing
 from store.audit import AuditEntry, append_audit
 
 ISSUE_ACTION = "certificate.issue"
@@ -117,14 +117,11 @@ def certificates_in_force(
     statement = select(IssuedCertificate).where(IssuedCertificate.superseded_by.is_(None))
     found: dict[str, StoredCertificate] = {}
     with reading(bind) as session:
-        if record_ids is None:
-            rows = list(session.scalars(statement))
-        else:
-            rows = [
-                row
-                for chunk in chunks(sorted(set(record_ids)))
-                for row in session.scalars(statement.where(IssuedCertificate.record_id.in_(chunk)))
-            ]
+        rows = [
+            row
+            for one in filtered_by(statement, IssuedCertificate.record_id, record_ids)
+            for row in session.scalars(one)
+        ]
         for row in rows:
             found[row.record_id] = _stored_certificate(row)
     return found

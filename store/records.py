@@ -16,7 +16,7 @@ from civreg.errors import DataValidationError, StoreError
 from schemas.enums import RegisterType
 from schemas.records import RECORD_MODELS, CivilRecordBase
 from schemas.store import RawEntryRow, RecordRow, utcnow
-from store._session import Bind, chunks, reading, writing
+from store._session import Bind, chunks, filtered_by, reading, writing
 from store.keys import content_hash
 
 
@@ -145,14 +145,11 @@ def load_records(
     if register_type is not None:
         statement = statement.where(RecordRow.register_type == register_type)
     with reading(bind) as session:
-        if record_ids is None:
-            rows = list(session.scalars(statement))
-        else:
-            rows = [
-                row
-                for chunk in chunks(sorted(set(record_ids)))
-                for row in session.scalars(statement.where(RecordRow.record_id.in_(chunk)))
-            ]
+        rows = [
+            row
+            for one in filtered_by(statement, RecordRow.record_id, record_ids)
+            for row in session.scalars(one)
+        ]
     rows.sort(key=lambda row: row.record_id)
     return [
         StoredRecord(

@@ -30,7 +30,7 @@ from schemas.store import (
     UploadState,
     utcnow,
 )
-from store._session import Bind, chunks, insert_missing, reading, writing
+from store._session import Bind, filtered_by, insert_missing, reading, writing
 from store.matches import (
     CORRECTION_KINDS,
     PARTIES,
@@ -154,13 +154,7 @@ def record_meta(bind: Bind, record_ids: Iterable[str] | None = None) -> dict[str
         .join(Page, Page.page_id == RawEntryRow.page_id)
         .join(Document, Document.document_id == Page.document_id)
     )
-    if record_ids is None:
-        statements = [statement]
-    else:
-        statements = [
-            statement.where(RecordRow.record_id.in_(chunk))
-            for chunk in chunks(sorted(set(record_ids)))
-        ]
+    statements = filtered_by(statement, RecordRow.record_id, record_ids)
     with reading(bind) as session:
         return {
             row.record_id: RecordMeta(
@@ -285,13 +279,7 @@ def corrected_fields(
     statement = select(
         Decision.decision_id, Decision.record_id, Decision.party, Decision.payload
     ).where(Decision.kind.in_(sorted(CORRECTION_KINDS)))
-    if record_ids is None:
-        statements = [statement]
-    else:
-        ids = sorted(set(record_ids))
-        if not ids:
-            return {}
-        statements = [statement.where(Decision.record_id.in_(chunk)) for chunk in chunks(ids)]
+    statements = filtered_by(statement, Decision.record_id, record_ids)
     with reading(bind) as session:
         rows = [row for one in statements for row in session.execute(one)]
     by_record: dict[str, list[tuple[Party | str, dict[str, Any]]]] = defaultdict(list)
