@@ -278,16 +278,21 @@ def group_lines(words: Iterable[Word]) -> list[list[Word]]:
     centre: robust to diacritics that make some boxes taller, and needs no engine line numbers.
     """
     lines: list[list[Word]] = []
+    sums: list[list[float]] = []  # per line: the sums of its words' centres and heights
     for word in sorted(words, key=lambda w: (w.centre[1], w.bbox.x0)):
         centre_y = word.centre[1]
-        for line in lines:
-            line_centre = sum(w.centre[1] for w in line) / len(line)
-            line_height = sum(w.bbox.height for w in line) / len(line)
+        for line, line_sums in zip(lines, sums, strict=True):
+            count = len(line)
+            line_centre = line_sums[0] / count
+            line_height = line_sums[1] / count
             if abs(centre_y - line_centre) <= max(line_height, 1) / 2:
                 line.append(word)
+                line_sums[0] += centre_y
+                line_sums[1] += word.bbox.height
                 break
         else:
             lines.append([word])
+            sums.append([0.0 + centre_y, 0 + word.bbox.height])
     lines.sort(key=lambda line: min(w.bbox.y0 for w in line))
     return [sorted(line, key=lambda w: w.bbox.x0) for line in lines]
 

@@ -210,7 +210,11 @@ def _read_prepared(
     out = _Output(base, _source_mapping(page, prepared), batch_id, corrected=True)
     grid = prepared.grid.grid  # found on this very image (preprocessing never binarizes here)
     canvas = make_canvas(
-        prepared.image, prepared.dpi, grid, binarize=wants_binary(prepared, options)
+        prepared.image,
+        prepared.dpi,
+        grid,
+        binarize=wants_binary(prepared, options),
+        line_mask=prepared.grid.line_mask,
     )
     if grid is None:
         return _scan_form(out, canvas, options, engine)

@@ -11,12 +11,13 @@ stays one cell, and a header cell spanning columns (no ruling between them) is o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import cv2
 import numpy as np
 
+from ocr.components import connected_components
 from schemas.values import BBox
 
 MIN_BOUNDARY_COVERAGE = 0.5
@@ -116,10 +117,15 @@ class Grid:
 
 @dataclass(frozen=True)
 class GridDetection:
-    """The grid of a page, or ``None`` with the reason (e.g. a form page has no grid)."""
+    """The grid of a page, or ``None`` with the reason (e.g. a form page has no grid).
+
+    ``line_mask`` holds the long straight runs of ink (255) found on the page, so that
+    :func:`remove_lines` need not look for them again on the same page.
+    """
 
     grid: Grid | None
     reason: str
+    line_mask: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -134,23 +140,34 @@ class GridOptions:
 def detect_grid(image: np.ndarray, options: GridOptions | None = None) -> GridDetection:
     """The ruling grid of a (deskewed) page image, grey or colour."""
     options = options or GridOptions()
-    rulings = extract_rulings(image, options)
+    rulings, line_mask = _rulings_and_mask(image, options)
     height, width = image.shape[:2]
-    return grid_from_rulings(rulings, width=width, height=height, options=options)
+    detection = grid_from_rulings(rulings, width=width, height=height, options=options)
+    return replace(detection, line_mask=line_mask) if detection.grid else detection
 
 
 def extract_rulings(image: np.ndarray, options: GridOptions | None = None) -> list[Ruling]:
     """Horizontal and vertical ruling segments found by morphological opening."""
-    options = options or GridOptions()
+    return _rulings_and_mask(image, options or GridOptions())[0]
+
+
+def _rulings_and_mask(image: np.ndarray, options: GridOptions) -> tuple[list[Ruling], np.ndarray]:
     ink = ink_mask(image, options)
     short_side = min(ink.shape)
-    min_length = max(15, round(short_side * options.min_line_fraction))
+    min_length = _min_line_length(ink.shape, options)
     rulings: list[Ruling] = []
+    masks = []
     for axis in Axis:
         mask = _line_mask(ink, axis, min_length)
         rulings.extend(_segments(mask, axis, min_length))
+        masks.append(mask)
     tolerance = max(3, round(short_side * options.position_tolerance_fraction))
-    return merge_collinear(rulings, tolerance=tolerance, gap=tolerance * 2)
+    merged = merge_collinear(rulings, tolerance=tolerance, gap=tolerance * 2)
+    return merged, cv2.bitwise_or(*masks)
+
+
+def _min_line_length(shape: tuple[int, ...], options: GridOptions) -> int:
+    return max(15, round(min(shape[:2]) * options.min_line_fraction))
 
 
 def ink_mask(image: np.ndarray, options: GridOptions | None = None) -> np.ndarray:
@@ -179,9 +196,7 @@ def _segments(mask: np.ndarray, axis: Axis, min_length: int) -> list[Ruling]:
     left, top, width, height = cv2.boundingRect(mask)
     if width == 0 or height == 0:
         return []
-    count, _, stats, centroids = cv2.connectedComponentsWithStats(
-        mask[top : top + height, left : left + width], connectivity=8
-    )
+    count, _, stats, centroids = connected_components(mask[top : top + height, left : left + width])
     segments: list[Ruling] = []
     for label in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[label])
@@ -407,17 +422,28 @@ def _header_rows(cells: Sequence[Cell], n_rows: int) -> int:
     return min(header, n_rows)
 
 
-def remove_lines(image: np.ndarray, grid: Grid, options: GridOptions | None = None) -> np.ndarray:
+def remove_lines(
+    image: np.ndarray,
+    grid: Grid,
+    options: GridOptions | None = None,
+    *,
+    line_mask: np.ndarray | None = None,
+) -> np.ndarray:
     """A copy of ``image`` with the grid's rulings painted over in white.
 
     Only long straight runs of ink near the grid's rulings are erased, so the strokes of letters
-    touching a line lose at most the line's own width.
+    touching a line lose at most the line's own width. ``line_mask`` (see
+    :class:`GridDetection`) gives those runs when they were found on this page already.
     """
     options = options or GridOptions()
-    ink = ink_mask(image, options)
-    min_length = max(15, round(min(ink.shape) * options.min_line_fraction))
-    near_rulings = np.zeros_like(ink)
-    height, width = ink.shape
+    height, width = image.shape[:2]
+    if line_mask is None or line_mask.shape != (height, width):
+        ink = ink_mask(image, options)
+        min_length = _min_line_length(ink.shape, options)
+        line_mask = cv2.bitwise_or(
+            _line_mask(ink, Axis.HORIZONTAL, min_length), _line_mask(ink, Axis.VERTICAL, min_length)
+        )
+    near_rulings = np.zeros((height, width), dtype=np.uint8)
     for ruling in grid.rulings:
         reach = ruling.thickness + max(
             3, round(min(width, height) * options.position_tolerance_fraction)
@@ -428,10 +454,7 @@ def remove_lines(image: np.ndarray, grid: Grid, options: GridOptions | None = No
         else:
             x0, x1 = max(ruling.position - reach, 0), min(ruling.position + reach + 1, width)
             near_rulings[max(ruling.start - reach, 0) : ruling.end + reach + 1, x0:x1] = 255
-    lines = cv2.bitwise_or(
-        _line_mask(ink, Axis.HORIZONTAL, min_length), _line_mask(ink, Axis.VERTICAL, min_length)
-    )
-    lines = cv2.bitwise_and(lines, near_rulings)
+    lines = cv2.bitwise_and(line_mask, near_rulings)
     lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     cleaned = image.copy()
     cleaned[lines > 0] = 255

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr.components import connected_components
 from ocr.engine import FieldKind, OcrEngine, Word, assign_words_to_cells, join_text
 from ocr.grid import Cell, Grid, remove_lines
 from ocr.options import BinarizePolicy, OcrOptions
@@ -114,7 +115,12 @@ class Canvas:
 
 
 def make_canvas(
-    image: np.ndarray, dpi: int, grid: Grid | None = None, *, binarize: bool = False
+    image: np.ndarray,
+    dpi: int,
+    grid: Grid | None = None,
+    *,
+    binarize: bool = False,
+    line_mask: np.ndarray | None = None,
 ) -> Canvas:
     """The page (grey uint8) ready for recognition: rulings erased, paper evened out, speckle
     removed, letters ~20 px high, and black on white (Otsu) when ``binarize``: binarizing
@@ -123,11 +129,13 @@ def make_canvas(
 
     The paper is always evened out (cheap, and harmless on white paper): Tesseract thresholds
     the whole image at once, and faint print on a gently shaded scan (below preprocessing's
-    uneven-light threshold) lost a whole table header to it.
+    uneven-light threshold) lost a whole table header to it. ``line_mask`` is the grid
+    detection's (:class:`~ocr.grid.GridDetection`) when it was found on ``image``.
     """
     page = normalize_background(image, estimate_background(image))
     if grid is not None:
-        page = remove_lines(page, grid)  # painted white: on paper already evened out to white
+        # Painted white: on paper already evened out to white.
+        page = remove_lines(page, grid, line_mask=line_mask)
     blobs = _Blobs.of(page)  # found once: both the glyph height and speckle removal need them
     glyph = blobs.glyph_height(page.shape[0]) or TARGET_GLYPH_PX * dpi / 300
     page = blobs.without_specks(page, glyph)
@@ -180,7 +188,7 @@ class _Blobs:
 
     @classmethod
     def of(cls, grey: np.ndarray) -> _Blobs:
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_of(grey), connectivity=8)
+        count, labels, stats, _ = connected_components(ink_of(grey))
         return cls(count, labels, stats)
 
     def glyph_height(self, page_height: int) -> float | None:
@@ -202,19 +210,23 @@ class _Blobs:
         tiny[0] = small[0] = False  # the background
         if not small.any():
             return image
-        # Distance to the nearest writing pixel: as a dilation by a disc, at a fraction of the
-        # cost of dilating with a kernel a glyph wide. Per-label tables are looked up once
-        # per pixel each: these full-page passes cost more than the transform itself.
-        small_pixels = small[labels]
-        not_writing_label = small.copy()
-        not_writing_label[0] = True  # the background
-        not_writing = not_writing_label.view(np.uint8)[labels]
-        distance = cv2.distanceTransform(not_writing, cv2.DIST_L2, cv2.DIST_MASK_3)
+        # A small blob is kept when writing lies within reach of its box: one integral image
+        # of the writing answers every blob's question at once, where a distance transform
+        # of the page cost as much as the labelling and one full-page pass per blob table.
+        is_writing = (~small).view(np.uint8)
+        is_writing[0] = 0  # the background
+        summed = cv2.integral(is_writing[labels])
         reach = max(1, round(NEAR_WRITING_GLYPHS * glyph_px))
-        near = distance <= reach
-        near &= small_pixels
+        height, width = labels.shape
+        candidates = np.flatnonzero(small & ~tiny)
+        box = self.stats[candidates]
+        x0 = np.clip(box[:, cv2.CC_STAT_LEFT] - reach, 0, width)
+        y0 = np.clip(box[:, cv2.CC_STAT_TOP] - reach, 0, height)
+        x1 = np.clip(box[:, cv2.CC_STAT_LEFT] + box[:, cv2.CC_STAT_WIDTH] + reach, 0, width)
+        y1 = np.clip(box[:, cv2.CC_STAT_TOP] + box[:, cv2.CC_STAT_HEIGHT] + reach, 0, height)
+        near = summed[y1, x1] - summed[y0, x1] - summed[y1, x0] + summed[y0, x0] > 0
         kept = np.zeros(self.count, dtype=bool)
-        kept[labels[near]] = True
+        kept[candidates[near]] = True
         speck = tiny | (small & ~kept)
         cleaned = image.copy()
         cleaned[speck[labels]] = paper_level(image)

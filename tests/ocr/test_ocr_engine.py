@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 import unicodedata
 from collections.abc import Callable
 
@@ -78,6 +79,32 @@ def test_group_lines_keeps_tall_diacritic_words_on_their_line() -> None:
         ["Nguyễn", "Thị", "Hồng"],
         ["Nhung"],
     ]
+
+
+def _lines_by_recomputed_means(words: list[Word]) -> list[list[Word]]:
+    """group_lines as first written: each line's mean centre and height summed afresh."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.centre[1], w.bbox.x0)):
+        for line in lines:
+            centre = sum(w.centre[1] for w in line) / len(line)
+            height = sum(w.bbox.height for w in line) / len(line)
+            if abs(word.centre[1] - centre) <= max(height, 1) / 2:
+                line.append(word)
+                break
+        else:
+            lines.append([word])
+    lines.sort(key=lambda line: min(w.bbox.y0 for w in line))
+    return [sorted(line, key=lambda w: w.bbox.x0) for line in lines]
+
+
+def test_group_lines_with_running_sums_groups_as_recomputed_means_do() -> None:
+    rng = random.Random(11)
+    for _ in range(200):
+        words = []
+        for index in range(rng.randint(0, 40)):
+            x, y = rng.randint(0, 900), rng.randint(0, 400)
+            words.append(_word(f"w{index}", x, y, x + rng.randint(5, 80), y + rng.randint(8, 45)))
+        assert group_lines(words) == _lines_by_recomputed_means(words)
 
 
 def test_tesseract_data_becomes_words_with_unit_confidence() -> None:

@@ -159,3 +159,17 @@ def test_segments_labelled_in_the_ink_box_are_those_of_the_whole_mask(
         found = _segments(mask, axis, min_length)
         assert expected and set(found) == expected and len(found) == len(expected)
     assert _segments(np.zeros_like(ink), Axis.HORIZONTAL, min_length) == []
+
+
+def test_remove_lines_with_the_detections_line_mask_erases_the_same_pixels(
+    make_table: Callable,
+) -> None:
+    table = make_table()
+    detection = detect_grid(table.image)
+    assert detection.grid is not None and detection.line_mask is not None
+    reused = remove_lines(table.image, detection.grid, line_mask=detection.line_mask)
+    assert np.array_equal(reused, remove_lines(table.image, detection.grid))
+    assert not np.array_equal(reused, table.image)
+    # A mask of another page's size is not trusted: the lines are found again.
+    other = np.zeros((10, 10), dtype=np.uint8)
+    assert np.array_equal(remove_lines(table.image, detection.grid, line_mask=other), reused)

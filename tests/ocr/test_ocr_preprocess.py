@@ -7,9 +7,10 @@ import cv2
 import numpy as np
 import pytest
 
+from ocr import preprocess as preprocessing
 from ocr.options import OcrOptions, OrientationMethod
 from ocr.pages import PageImage, PageSource
-from ocr.preprocess import estimate_skew, ink_for_skew, preprocess
+from ocr.preprocess import estimate_skew, ink_for_skew, percentile_u8, preprocess
 from ocr.sniff import FileKind
 from schemas.values import BBox
 
@@ -146,3 +147,16 @@ def test_boxes_map_back_to_the_source_scan(make_text_page: Callable, rotate: Cal
     mapped = result.to_source_box(found)
     truth = marker(source)
     assert max(abs(a - b) for a, b in zip(mapped.as_list(), truth.as_list(), strict=True)) <= 4
+
+
+@pytest.mark.parametrize("q", [0, 2, 50, 90, 98, 100])
+def test_percentile_from_the_histogram_is_numpys(q: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small chunks, so that the counts of several histogram calls are added up.
+    monkeypatch.setattr(preprocessing, "HISTOGRAM_CHUNK_PIXELS", 5_000)
+    rng = np.random.default_rng(int(q))
+    for shape in [(1, 1), (3, 7), (97, 213), (400, 300)]:
+        paper = rng.normal(215, 25, shape).clip(0, 255).astype(np.uint8)
+        assert percentile_u8(paper, q) == pytest.approx(np.percentile(paper, q), abs=1e-9)
+    white = np.full((200, 300), 255, dtype=np.uint8)
+    white[:30] = 12
+    assert percentile_u8(white, q) == pytest.approx(np.percentile(white, q), abs=1e-9)
