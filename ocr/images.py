@@ -77,8 +77,12 @@ def read_frame(
         _check_size(image, relative_path, max_pixels, frame_index, getattr(image, "n_frames", 1))
         dpi = image.info.get("dpi")
         try:
-            frame = ImageOps.exif_transpose(image) if frame_index == 0 else image.copy()
-            array = _to_array(frame)
+            # In place: a copy of a page is tens of MB, and the array below is one already.
+            if frame_index == 0:
+                ImageOps.exif_transpose(image, in_place=True)
+            else:
+                image.load()
+            array = _to_array(image)
         except (OSError, SyntaxError, ValueError) as err:
             raise _decode_error(relative_path, err, frame_index) from err
     stated = (float(dpi[0]), float(dpi[1])) if dpi and len(dpi) == 2 else None
@@ -92,7 +96,9 @@ def _to_array(image: Image.Image) -> np.ndarray:
         return (
             (wide >> 8).clip(0, 255).astype(np.uint8) if wide.max() > 255 else wide.astype(np.uint8)
         )
-    if image.mode in ("1", "L", "LA", "F"):
+    if image.mode == "L":
+        return np.asarray(image, dtype=np.uint8)
+    if image.mode in ("1", "LA", "F"):
         return np.asarray(image.convert("L"), dtype=np.uint8)
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
 

@@ -2,7 +2,8 @@
 
 Each page is addressed by a small picklable :class:`PageSource`, so a flow can map one task per
 page; :func:`load_page` turns it into a :class:`PageImage` (scans, image files, scanned PDF
-pages rendered at ``pdf_render_dpi``) or a :class:`TextLayerPage` (born-digital PDF pages).
+pages: the scan they embed, or rendered at ``pdf_render_dpi``) or a :class:`TextLayerPage`
+(born-digital PDF pages).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ocr.grid import GridDetection, Ruling, grid_from_rulings
 from ocr.images import read_frame
 from ocr.ingest import IngestedDocument, IngestResult
 from ocr.options import OcrOptions
-from ocr.pdf import read_text_layer, render_page
+from ocr.pdf import page_scan, read_text_layer
 from ocr.sniff import FileKind
 from schemas.values import PDF_BBOX_DPI
 
@@ -104,10 +105,10 @@ def load_page(source: PageSource, options: OcrOptions) -> Page:
                 width=layer.width,
                 height=layer.height,
             )
-        image = render_page(
+        image, dpi = page_scan(
             source.path, source.relative_path, source.page_number, options.pdf_render_dpi
         )
-        return PageImage(source=source, image=image, dpi=options.pdf_render_dpi)
+        return PageImage(source=source, image=image, dpi=dpi)
     image, stated_dpi = read_frame(
         source.path, source.relative_path, source.page_number - 1, options.max_image_pixels
     )

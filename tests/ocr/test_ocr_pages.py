@@ -3,7 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 from reportlab.lib.pagesizes import A4
@@ -15,6 +17,7 @@ from reportlab.pdfgen import canvas
 from ocr.ingest import ingest_batch
 from ocr.options import OcrOptions
 from ocr.pages import PageImage, TextLayerPage, batch_page_sources, iter_pages, load_page
+from ocr.pdf import _looks_like_page, page_scan, render_page
 
 FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 PAGE_WIDTH_PT, PAGE_HEIGHT_PT = A4
@@ -95,17 +98,67 @@ def test_pdf_text_layer_is_read_without_ocr_in_300_dpi_pixels(
     assert (grid.n_rows, grid.n_cols) == (3, 3)
 
 
-def test_scanned_pdf_page_is_rendered_at_300_dpi(mixed_pdf: Path, ocr_options: OcrOptions) -> None:
+def test_a_scanned_pdf_page_gives_the_scan_it_embeds_at_its_own_dpi(
+    mixed_pdf: Path, ocr_options: OcrOptions, tmp_path: Path
+) -> None:
     result = ingest_batch(mixed_pdf.parent, ocr_options, set())
     sources = batch_page_sources(result)
     assert [s.page_number for s in sources] == [1, 2]
     page = load_page(sources[1], ocr_options)
     assert isinstance(page, PageImage)
-    assert page.dpi == 300
-    height, width = page.image.shape
-    assert abs(height - PAGE_HEIGHT_PT * PX) <= 1 and abs(width - PAGE_WIDTH_PT * PX) <= 1
-    assert page.image.dtype == np.uint8 and page.image.ndim == 2
-    assert 0.005 < np.mean(page.image < 128) < 0.2  # the scan's text came through
+    scan = np.asarray(Image.open(tmp_path / "scan.png").convert("L"))
+    # The scan fills A4 with 1240 px: 150 DPI, its own pixels, not resampled to 300 DPI.
+    assert page.dpi == round(scan.shape[1] / (PAGE_WIDTH_PT / 72)) == 150
+    assert page.image.dtype == np.uint8 and np.array_equal(page.image, scan)
+
+
+def _image_only_pdf(path: Path, scan: np.ndarray, *, with_line: bool = False) -> Path:
+    image = path.with_suffix(".png")
+    Image.fromarray(scan).save(image)
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.drawImage(ImageReader(str(image)), 0, 0, PAGE_WIDTH_PT, PAGE_HEIGHT_PT)
+    if with_line:
+        pdf.line(72, 72, 300, 72)
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def test_a_scan_finer_than_the_render_dpi_is_scaled_down_as_rendering_would(
+    tmp_path: Path, make_text_page: Callable
+) -> None:
+    fine = cv2.resize(make_text_page(lines=12), (2480 * 2, 3508 * 2))  # 600 DPI over A4
+    path = _image_only_pdf(tmp_path / "fine.pdf", fine)
+    image, dpi = page_scan(path, "fine.pdf", 1, 300)
+    rendered = render_page(path, "fine.pdf", 1, 300)
+    assert dpi == 300 and abs(image.shape[0] - rendered.shape[0]) <= 1
+    height, width = min(image.shape[0], rendered.shape[0]), min(image.shape[1], rendered.shape[1])
+    assert np.mean(cv2.absdiff(image[:height, :width], rendered[:height, :width])) < 3
+
+
+def test_a_page_with_more_than_its_scan_is_rendered(
+    tmp_path: Path, make_text_page: Callable
+) -> None:
+    scan = make_text_page(lines=12)
+    path = _image_only_pdf(tmp_path / "annotated.pdf", scan, with_line=True)
+    image, dpi = page_scan(path, "annotated.pdf", 1, 200)
+    assert dpi == 200
+    assert np.array_equal(image, render_page(path, "annotated.pdf", 1, 200))
+
+
+def test_an_image_unlike_the_drawn_page_is_not_trusted(
+    tmp_path: Path, make_text_page: Callable
+) -> None:
+    scan = make_text_page(lines=12)
+    path = _image_only_pdf(tmp_path / "scan.pdf", scan)
+    document = pdfium.PdfDocument(path)
+    try:
+        page = document[0]
+        assert _looks_like_page(page, scan)
+        assert not _looks_like_page(page, 255 - scan)
+        assert not _looks_like_page(page, np.zeros_like(scan))
+    finally:
+        document.close()
 
 
 def test_image_files_give_one_page_per_frame_with_their_dpi(
@@ -138,3 +191,26 @@ def test_image_files_give_one_page_per_frame_with_their_dpi(
     assert pages[("phone.jpg", 1)].dpi == 300  # 72 is a writer's default, not a scan's
     assert pages[("phone.jpg", 1)].image.shape == (40, 30, 3)
     assert pages[("plain.png", 1)].dpi == 300
+
+
+def test_a_photo_is_turned_as_its_exif_orientation_says(
+    tmp_path: Path, ocr_options: OcrOptions
+) -> None:
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    picture = np.full((40, 30), 255, dtype=np.uint8)
+    picture[:5, :5] = 0  # a mark in the top-left corner
+    for name, orientation in [("upright.jpg", 1), ("sideways.jpg", 6)]:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        Image.fromarray(picture).save(batch / name, exif=exif, quality=95)
+    result = ingest_batch(batch, ocr_options, set())
+    pages = {
+        d.relative_path: page
+        for d in result.documents
+        for page in iter_pages(batch, d, ocr_options)
+    }
+    upright, sideways = pages["upright.jpg"].image, pages["sideways.jpg"].image
+    assert upright.shape == (40, 30) and upright[:5, :5].mean() < 60
+    # Orientation 6: the camera was turned a quarter turn; the mark ends in the top-right.
+    assert sideways.shape == (30, 40) and sideways[:5, -5:].mean() < 60
