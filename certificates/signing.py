@@ -27,6 +27,7 @@ from pyhanko_certvalidator import ValidationContext
 from certificates.errors import CertificateInvalidError, Failure
 from certificates.keys import WardKeys
 from certificates.render import QR_BOX
+from civreg.pdfium import PDFIUM_LOCK
 
 FIELD_NAME = "WardSignature"
 QR_RENDER_DPI = (200, 300)
@@ -116,29 +117,30 @@ def read_qr(pdf: bytes, source: str) -> str:
     OpenCV's ArUco-based detector reads our codes where the classic one misses some (about 7%
     of random payloads in our trials); the classic one is kept as a fallback.
     """
-    try:
-        document = pypdfium2.PdfDocument(pdf)
-    except pypdfium2.PdfiumError as exc:
-        raise CertificateInvalidError(
-            source, Failure.TAMPERED, f"the PDF cannot be rendered ({exc})"
-        ) from exc
-    detectors = (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector())
-    try:
-        page = document[0]
-        for dpi in QR_RENDER_DPI:
-            scale = dpi / 72
-            width, height = page.get_size()
-            x0, top, x1, bottom = QR_BOX
-            # render the QR code's square only: pdfium crops by the margin cut from each side
-            bitmap = page.render(
-                scale=scale, grayscale=True, crop=(x0, height - bottom, width - x1, top)
-            )
-            crop = np.asarray(bitmap.to_pil().convert("L"))
-            crop = cv2.copyMakeBorder(crop, *(QR_PADDING,) * 4, cv2.BORDER_CONSTANT, value=255)
-            for detector in detectors:
-                found, _points, _straight = detector.detectAndDecode(crop)
-                if found:
-                    return found
-    finally:
-        document.close()
+    with PDFIUM_LOCK:  # pdfium is not thread-safe
+        try:
+            document = pypdfium2.PdfDocument(pdf)
+        except pypdfium2.PdfiumError as exc:
+            raise CertificateInvalidError(
+                source, Failure.TAMPERED, f"the PDF cannot be rendered ({exc})"
+            ) from exc
+        detectors = (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector())
+        try:
+            page = document[0]
+            for dpi in QR_RENDER_DPI:
+                scale = dpi / 72
+                width, height = page.get_size()
+                x0, top, x1, bottom = QR_BOX
+                # render the QR code's square only: pdfium crops by the margin cut from each side
+                bitmap = page.render(
+                    scale=scale, grayscale=True, crop=(x0, height - bottom, width - x1, top)
+                )
+                crop = np.asarray(bitmap.to_pil().convert("L"))
+                crop = cv2.copyMakeBorder(crop, *(QR_PADDING,) * 4, cv2.BORDER_CONSTANT, value=255)
+                for detector in detectors:
+                    found, _points, _straight = detector.detectAndDecode(crop)
+                    if found:
+                        return found
+        finally:
+            document.close()
     raise CertificateInvalidError(source, Failure.QR_INVALID, "no readable QR code on the page")

@@ -21,6 +21,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.page import Page as PlumberPage
 
+from civreg.pdfium import PDFIUM_LOCK
 from ocr.engine import Word
 from ocr.errors import UnreadableFileError
 from ocr.grid import Axis, Ruling
@@ -35,21 +36,25 @@ MIN_READABLE_SHARE = 0.5
 
 @contextmanager
 def open_pdf(path: Path, relative_path: str) -> Iterator[pdfium.PdfDocument]:
-    """The document, or :class:`UnreadableFileError` saying why it cannot be opened."""
-    try:
-        document = pdfium.PdfDocument(path)
-    except pdfium.PdfiumError as err:
-        if err.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+    """The document, or :class:`UnreadableFileError` saying why it cannot be opened; the
+    process's pdfium lock (:data:`civreg.pdfium.PDFIUM_LOCK`) is held while it is open."""
+    with PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(path)
+        except pdfium.PdfiumError as err:
+            if err.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+                raise UnreadableFileError(
+                    relative_path,
+                    QuarantineReason.ENCRYPTED_PDF,
+                    "PDF is encrypted (needs a password)",
+                ) from err
             raise UnreadableFileError(
-                relative_path, QuarantineReason.ENCRYPTED_PDF, "PDF is encrypted (needs a password)"
+                relative_path, QuarantineReason.CORRUPT, f"PDF cannot be parsed ({err})"
             ) from err
-        raise UnreadableFileError(
-            relative_path, QuarantineReason.CORRUPT, f"PDF cannot be parsed ({err})"
-        ) from err
-    try:
-        yield document
-    finally:
-        document.close()
+        try:
+            yield document
+        finally:
+            document.close()
 
 
 def check_pdf(path: Path, relative_path: str, max_pages: int) -> int:

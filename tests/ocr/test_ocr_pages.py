@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from civreg.pdfium import PDFIUM_LOCK
 from ocr.ingest import ingest_batch
 from ocr.options import OcrOptions
 from ocr.pages import PageImage, TextLayerPage, batch_page_sources, iter_pages, load_page
-from ocr.pdf import _looks_like_page, page_scan, render_page
+from ocr.pdf import _looks_like_page, open_pdf, page_scan, render_page
 
 FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 PAGE_WIDTH_PT, PAGE_HEIGHT_PT = A4
@@ -214,3 +216,24 @@ def test_a_photo_is_turned_as_its_exif_orientation_says(
     assert upright.shape == (40, 30) and upright[:5, :5].mean() < 60
     # Orientation 6: the camera was turned a quarter turn; the mark ends in the top-right.
     assert sideways.shape == (30, 40) and sideways[:5, -5:].mean() < 60
+
+
+def test_pdfium_is_used_by_one_thread_at_a_time(tmp_path: Path, make_text_page: Callable) -> None:
+    """pdfium is not thread-safe: while one thread has a document open, another waits."""
+    path = _image_only_pdf(tmp_path / "scan.pdf", make_text_page(lines=3))
+    acquired: list[bool] = []
+
+    def other_thread() -> None:
+        got = PDFIUM_LOCK.acquire(blocking=False)
+        acquired.append(got)
+        if got:
+            PDFIUM_LOCK.release()
+
+    with open_pdf(path, "scan.pdf"):
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert acquired == [False, True]
