@@ -13,6 +13,9 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -103,44 +106,53 @@ def ingest_batch(
     duplicates: list[SkippedDuplicate] = []
     first_seen: dict[str, str] = {}
 
-    for path in batch_files(batch_dir):
-        relative = path.relative_to(batch_dir).as_posix()
-        try:
-            digest, size = file_sha256(path)
-        except OSError as err:
-            detail = f"{relative}: file cannot be read ({err.strerror or err})"
-            quarantined.append(
-                QuarantinedFile(
+    def examine(path: Path) -> _Examined:
+        return _examine(path, path.relative_to(batch_dir).as_posix(), options, already_processed)
+
+    # Files are hashed and decoded side by side (hashlib, Pillow and OpenCV release the GIL;
+    # pdfium takes its lock), then decided on in path order, so the outcome is the same.
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        for item in pool.map(examine, batch_files(batch_dir)):
+            relative, digest = item.relative_path, item.sha256
+            if digest is None:
+                detail = f"{relative}: file cannot be read ({item.read_error})"
+                quarantined.append(
+                    QuarantinedFile(
+                        relative_path=relative,
+                        sha256=None,
+                        reason=QuarantineReason.CORRUPT,
+                        detail=detail,
+                        quarantine_path=None,
+                    )
+                )
+                log.warning("quarantined %s", detail)
+                continue
+            if digest in already_processed or digest in first_seen:
+                duplicates.append(
+                    SkippedDuplicate(
+                        relative_path=relative, sha256=digest, duplicate_of=first_seen.get(digest)
+                    )
+                )
+                continue
+            first_seen[digest] = relative
+            if item.error is not None:
+                quarantined.append(
+                    quarantine_file(
+                        item.path, relative, digest, item.error, batch_id=batch_id, options=options
+                    )
+                )
+                log.warning("quarantined %s (%s)", item.error, item.error.quarantine_reason)
+                continue
+            assert item.kind is not None
+            documents.append(
+                IngestedDocument(
                     relative_path=relative,
-                    sha256=None,
-                    reason=QuarantineReason.CORRUPT,
-                    detail=detail,
-                    quarantine_path=None,
+                    sha256=digest,
+                    kind=item.kind,
+                    page_count=item.pages,
+                    size_bytes=item.size,
                 )
             )
-            log.warning("quarantined %s", detail)
-            continue
-        if digest in already_processed or digest in first_seen:
-            duplicates.append(
-                SkippedDuplicate(
-                    relative_path=relative, sha256=digest, duplicate_of=first_seen.get(digest)
-                )
-            )
-            continue
-        first_seen[digest] = relative
-        try:
-            kind, pages = validate_file(path, relative, options)
-        except UnreadableFileError as err:
-            quarantined.append(
-                quarantine_file(path, relative, digest, err, batch_id=batch_id, options=options)
-            )
-            log.warning("quarantined %s (%s)", err, err.quarantine_reason)
-            continue
-        documents.append(
-            IngestedDocument(
-                relative_path=relative, sha256=digest, kind=kind, page_count=pages, size_bytes=size
-            )
-        )
 
     log.info(
         "batch %s: %d documents, %d quarantined, %d duplicates skipped",
@@ -156,6 +168,37 @@ def ingest_batch(
         quarantined=tuple(quarantined),
         duplicates=tuple(duplicates),
     )
+
+
+@dataclass(frozen=True)
+class _Examined:
+    """One file hashed and (unless processed before) validated; ``sha256`` is ``None`` when
+    the file could not be read, ``error`` says why a readable file cannot be used."""
+
+    path: Path
+    relative_path: str
+    sha256: str | None = None
+    size: int = 0
+    read_error: str | None = None
+    kind: FileKind | None = None
+    pages: int = 0
+    error: UnreadableFileError | None = None
+
+
+def _examine(
+    path: Path, relative: str, options: OcrOptions, already_processed: Collection[str]
+) -> _Examined:
+    try:
+        digest, size = file_sha256(path)
+    except OSError as err:
+        return _Examined(path, relative, read_error=str(err.strerror or err))
+    if digest in already_processed:
+        return _Examined(path, relative, digest, size)
+    try:
+        kind, pages = validate_file(path, relative, options)
+    except UnreadableFileError as err:
+        return _Examined(path, relative, digest, size, error=err)
+    return _Examined(path, relative, digest, size, kind=kind, pages=pages)
 
 
 def batch_files(batch_dir: Path) -> list[Path]:

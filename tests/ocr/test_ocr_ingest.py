@@ -157,6 +157,19 @@ def test_bad_files_are_quarantined_with_their_reason_and_good_ones_ingested(
     assert not any(p.name.endswith(".partial") for p in quarantine.rglob("*"))
 
 
+def test_files_examined_side_by_side_give_what_one_at_a_time_gives(
+    bad_batch: Path, ocr_options: OcrOptions, tmp_path: Path
+) -> None:
+    alone = ocr_options.model_copy(update={"workers": 1, "quarantine_dir": tmp_path / "q1"})
+    paired = ocr_options.model_copy(update={"workers": 4, "quarantine_dir": tmp_path / "q4"})
+    one, four = ingest_batch(bad_batch, alone, set()), ingest_batch(bad_batch, paired, set())
+    assert one.documents == four.documents and one.duplicates == four.duplicates
+    assert [(q.relative_path, q.reason, q.detail) for q in one.quarantined] == [
+        (q.relative_path, q.reason, q.detail) for q in four.quarantined
+    ]
+    assert [q.relative_path for q in four.quarantined] == sorted(EXPECTED_QUARANTINE)
+
+
 def test_reingest_with_processed_hashes_skips_everything(
     bad_batch: Path, ocr_options: OcrOptions
 ) -> None:
