@@ -117,18 +117,18 @@ class TesseractEngine:
         config = f"--psm {psm} --dpi {dpi} {extra}".strip()
         try:
             with _image_file(image) as path:
-                data = pytesseract.image_to_data(
+                tsv = pytesseract.image_to_data(
                     path,
                     lang=self.options.language,
                     config=config,
-                    output_type=pytesseract.Output.DICT,
+                    output_type=pytesseract.Output.STRING,
                     timeout=self.options.tesseract_timeout,
                 )
         except RuntimeError as err:  # pytesseract's timeout, TesseractError
             raise CivregError(
                 f"Tesseract failed on a {image.shape[1]}x{image.shape[0]} image (psm {psm}): {err}"
             ) from err
-        return words_from_tesseract_data(data)
+        return words_from_tesseract_tsv(tsv)
 
 
 @contextmanager
@@ -150,27 +150,29 @@ def _image_file(image: np.ndarray) -> Iterator[np.ndarray | str]:
         yield path
 
 
-def words_from_tesseract_data(data: Mapping[str, list]) -> list[Word]:
-    """Words from pytesseract's ``image_to_data`` dictionary (non-word rows have conf -1)."""
+TSV_COLUMNS = 12
+"""level, page_num, block_num, par_num, line_num, word_num, left, top, width, height, conf, text"""
+
+
+def words_from_tesseract_tsv(tsv: str) -> list[Word]:
+    """Words from Tesseract's TSV output (non-word rows have conf -1).
+
+    Parsed here rather than by pytesseract's ``Output.DICT``, which converts every cell of
+    every row: ~10 ms a call, a quarter of the Python time of reading a page.
+    """
     words: list[Word] = []
-    for index, raw_text in enumerate(data["text"]):
-        confidence = float(data["conf"][index])
-        text = (raw_text or "").strip()
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t", TSV_COLUMNS - 1)
+        if len(cells) < TSV_COLUMNS:
+            continue
+        # Whole percents, as Tesseract's API reports them (and pytesseract did for us).
+        confidence = int(float(cells[10]))
+        text = cells[11].strip()
         if confidence < 0 or not text:
             continue
-        left, top = int(data["left"][index]), int(data["top"][index])
-        box = BBox(
-            x0=left,
-            y0=top,
-            x1=left + int(data["width"][index]),
-            y1=top + int(data["height"][index]),
-        )
-        line_key = (
-            int(data["page_num"][index]),
-            int(data["block_num"][index]),
-            int(data["par_num"][index]),
-            int(data["line_num"][index]),
-        )
+        left, top = int(cells[6]), int(cells[7])
+        box = BBox(x0=left, y0=top, x1=left + int(cells[8]), y1=top + int(cells[9]))
+        line_key = (int(cells[1]), int(cells[2]), int(cells[3]), int(cells[4]))
         words.append(Word(text, min(confidence / 100.0, 1.0), box, line_key))
     return words
 

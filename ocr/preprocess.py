@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -61,22 +62,26 @@ class PreprocessedPage:
     transform: np.ndarray = field(repr=False)
     steps: tuple[str, ...] = ()
 
+    @cached_property
+    def _inverse(self) -> tuple[float, float, float, float, float, float]:
+        """The affine map back to the source image, as (a, b, c, d, e, f): x' = ax + by + c."""
+        inverse = np.linalg.inv(self.transform)
+        (a, b, c), (d, e, f) = inverse[0].tolist(), inverse[1].tolist()
+        return a, b, c, d, e, f
+
     def to_source_box(self, box: BBox) -> BBox:
         """``box`` of the processed image as the enclosing box on the source image."""
-        inverse = np.linalg.inv(self.transform)
-        corners = np.array(
-            [[box.x0, box.y0, 1], [box.x1, box.y0, 1], [box.x0, box.y1, 1], [box.x1, box.y1, 1]],
-            dtype=float,
-        )
-        mapped = corners @ inverse.T
+        # Plain floats: thousands of boxes a page, each a few multiplications.
+        a, b, c, d, e, f = self._inverse
+        corners = ((box.x0, box.y0), (box.x1, box.y0), (box.x0, box.y1), (box.x1, box.y1))
         width, height = self.source_size
-        xs = np.clip(mapped[:, 0], 0, width)
-        ys = np.clip(mapped[:, 1], 0, height)
+        xs = [min(max(a * x + b * y + c, 0), width) for x, y in corners]
+        ys = [min(max(d * x + e * y + f, 0), height) for x, y in corners]
         return BBox(
-            x0=math.floor(xs.min()),
-            y0=math.floor(ys.min()),
-            x1=math.ceil(xs.max()),
-            y1=math.ceil(ys.max()),
+            x0=math.floor(min(xs)),
+            y0=math.floor(min(ys)),
+            x1=math.ceil(max(xs)),
+            y1=math.ceil(max(ys)),
         )
 
 

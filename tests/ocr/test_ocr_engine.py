@@ -17,7 +17,7 @@ from ocr.engine import (
     check_tesseract,
     group_lines,
     join_text,
-    words_from_tesseract_data,
+    words_from_tesseract_tsv,
 )
 from ocr.grid import detect_grid
 from ocr.options import OcrOptions
@@ -107,24 +107,44 @@ def test_group_lines_with_running_sums_groups_as_recomputed_means_do() -> None:
         assert group_lines(words) == _lines_by_recomputed_means(words)
 
 
-def test_tesseract_data_becomes_words_with_unit_confidence() -> None:
-    data = {
-        "text": ["", "Hà", "Nội", " "],
-        "conf": [-1, 96.5, 88, -1],
-        "left": [0, 10, 60, 0],
-        "top": [0, 5, 6, 0],
-        "width": [0, 40, 50, 0],
-        "height": [0, 30, 29, 0],
-        "page_num": [1, 1, 1, 1],
-        "block_num": [1, 1, 1, 1],
-        "par_num": [1, 1, 1, 1],
-        "line_num": [1, 1, 1, 1],
-    }
-    words = words_from_tesseract_data(data)
-    assert [(w.text, w.confidence, w.bbox.as_list()) for w in words] == [
-        ("Hà", 0.965, [10, 5, 50, 35]),
-        ("Nội", 0.88, [60, 6, 110, 35]),
+def test_tesseract_tsv_becomes_words_with_unit_confidence() -> None:
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num"
+    header += "\tleft\ttop\twidth\theight\tconf\ttext"
+    tsv = "\n".join(
+        [
+            header,
+            "1\t1\t0\t0\t0\t0\t0\t0\t900\t300\t-1\t",
+            "5\t1\t1\t1\t1\t1\t10\t5\t40\t30\t96.52\tHà",
+            "5\t1\t1\t1\t1\t2\t60\t6\t50\t29\t88\tNội",
+            "5\t1\t1\t1\t2\t1\t60\t46\t50\t29\t91.25\t ",
+            "5\t1\t2\t1\t1\t1\t7\t80\t30\t29\t100.0\tSố 7",
+        ]
+    )
+    words = words_from_tesseract_tsv(tsv)
+    assert [(w.text, w.confidence, w.bbox.as_list(), w.line_key) for w in words] == [
+        ("Hà", 0.96, [10, 5, 50, 35], (1, 1, 1, 1)),
+        ("Nội", 0.88, [60, 6, 110, 35], (1, 1, 1, 1)),
+        ("Số 7", 1.0, [7, 80, 37, 109], (1, 2, 1, 1)),
     ]
+
+
+def _words_from_pytesseract_dict(data: dict[str, list]) -> list[Word]:
+    """pytesseract's own parse of the same output, as words (the reference for the TSV)."""
+    words = []
+    for index, raw_text in enumerate(data["text"]):
+        confidence, text = float(data["conf"][index]), (raw_text or "").strip()
+        if confidence < 0 or not text:
+            continue
+        left, top = int(data["left"][index]), int(data["top"][index])
+        box = BBox(
+            x0=left,
+            y0=top,
+            x1=left + int(data["width"][index]),
+            y1=top + int(data["height"][index]),
+        )
+        key = tuple(int(data[k][index]) for k in ("page_num", "block_num", "par_num", "line_num"))
+        words.append(Word(text, min(confidence / 100.0, 1.0), box, key))
+    return words
 
 
 def test_missing_tesseract_or_language_says_what_to_install() -> None:
@@ -176,7 +196,7 @@ def test_engine_reads_exactly_what_tesseract_reads_from_the_array(
     data = pytesseract.image_to_data(
         image, lang="vie", config="--psm 6 --dpi 300", output_type=pytesseract.Output.DICT
     )
-    assert words and words == words_from_tesseract_data(data)
+    assert words and words == _words_from_pytesseract_dict(data)
     # A non-contiguous crop (a region) is read as the same pixels copied out.
     region = BBox(x0=100, y0=0, x1=1200, y1=image.shape[0])
     crop = image[:, region.x0 : region.x1]
