@@ -36,7 +36,12 @@ class Settings(BaseSettings):
     tesseract_cmd: str = Field("tesseract", description="Tesseract executable.")
     ocr_language: str = Field("vie", description="Tesseract language model.")
     ocr_workers: int = Field(2, ge=1, description="Parallel single-threaded Tesseract processes.")
-    pdf_render_dpi: int = Field(300, ge=72, le=1200, description="DPI for rendering scanned PDFs.")
+    pdf_render_dpi: int = Field(
+        300,
+        ge=72,
+        le=1200,
+        description="DPI for scanned PDF pages (an embedded scan keeps its own DPI up to this).",
+    )
     max_image_pixels: int = Field(
         200_000_000, description="Images above this many pixels are quarantined."
     )
