@@ -66,7 +66,10 @@ def build_frozen(cls: type[M], data: dict[str, Any], fields_set: set[str]) -> M:
 FIELD_VALUE_KEYS = {"value", "raw_text", "confidence", "page_number", "bbox"}
 """The fields-set every built ``FieldValue`` shares (frozen: never added to)."""
 _set_dict = BaseModel.__dict__["__dict__"].__set__
-MAKE_FIELD_VALUE = (_new, _set_dict, _set_fields_set, _set_extra, _set_private)
+MAKE_MODEL = (_new, _set_dict, _set_fields_set, _set_extra, _set_private)
+"""What :func:`build_frozen` does, as five calls for code that inlines it: ``object.__new__``
+and the setters of ``__dict__`` and of BaseModel's three slots (works for any model)."""
+MAKE_FIELD_VALUE = MAKE_MODEL
 """What :func:`field_value_builder`'s maker calls, for a loop that inlines it."""
 
 

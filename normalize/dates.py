@@ -24,7 +24,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
-from normalize.construct import build_frozen
+from normalize.construct import MAKE_MODEL
 from normalize.issues import Finding, IssueCode
 from normalize.number_words import NUMBER_WORDS, number_to_words, words_to_number
 from normalize.text import clean_text, fold
@@ -125,6 +125,10 @@ MEMO_LIMIT = 200_000
 """Each memo above is emptied when it reaches this many entries."""
 
 
+_new, _set_dict, _set_fields_set, _set_extra, _set_private = MAKE_MODEL
+_tuple_new = tuple.__new__
+
+
 def _days_in_month(year: int, month: int) -> int:
     """``calendar.monthrange(year, month)[1]``, without computing a weekday."""
     if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
@@ -139,9 +143,12 @@ def _partial_date(year: int, month: int | None, day: int | None) -> PartialDate:
     if value is None:
         if len(_DATES) >= MEMO_LIMIT:
             _DATES.clear()
-        value = _DATES[key] = build_frozen(
-            PartialDate, {"year": year, "month": month, "day": day}, _DATE_KEYS
-        )
+        # build_frozen, inlined: a register names tens of thousands of distinct days
+        value = _DATES[key] = _new(PartialDate)
+        _set_dict(value, {"year": year, "month": month, "day": day})
+        _set_fields_set(value, _DATE_KEYS)
+        _set_extra(value, None)
+        _set_private(value, None)
     return value
 
 
@@ -208,8 +215,8 @@ def _build(year: int, month: int | None, day: int | None, text: str, form: DateF
     )
     if len(_READINGS) >= MEMO_LIMIT:
         _READINGS.clear()
-    parsed = _READINGS[(year, month, day, form)] = DateParse(
-        _partial_date(year, month, day), (), form, swappable
+    parsed = _READINGS[(year, month, day, form)] = _tuple_new(
+        DateParse, (_partial_date(year, month, day), (), form, swappable, False)
     )
     return parsed
 

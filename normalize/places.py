@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from civreg.errors import MissingDependencyError
-from normalize.construct import build_frozen
+from normalize.construct import MAKE_MODEL
 from normalize.issues import Finding, IssueCode
 from normalize.text import clean_text, fold, nfc
 from schemas.records import Place
@@ -80,6 +80,7 @@ _HEALTH_FACILITY = re.compile(
 
 
 _PLACE_KEYS = set(Place.model_fields)
+_new, _set_dict, _set_fields_set, _set_extra, _set_private = MAKE_MODEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,7 +504,16 @@ def _parse_with_package(admin: str) -> _Units:
 def _canonical_admin(admin: str) -> str:
     """One spelling per administrative part (the cache key): lower case, ", " between units,
     no qualifier ("thị xã Kỳ Anh (Thị xã)": the unit lists qualify names shared by two units)."""
-    components = (_QUALIFIER.sub("", c) or c for c in _COMPONENT_SPLIT.split(admin.lower()))
+    lowered = admin.lower()
+    if "(" not in lowered:  # no qualifier to drop (the usual case): strip and join only
+        stripped = [c.strip() for c in _COMPONENT_SPLIT.split(lowered)]
+        return ", ".join([c for c in stripped if c])
+    return _canonical_components(lowered)
+
+
+def _canonical_components(lowered: str) -> str:
+    """The general way of :func:`_canonical_admin` (qualifiers dropped), for any text."""
+    components = (_QUALIFIER.sub("", c) or c for c in _COMPONENT_SPLIT.split(lowered))
     return ", ".join(c.strip() for c in components if c.strip())
 
 
@@ -534,8 +544,10 @@ def normalize_place(text: str) -> PlaceParse:
         return PlaceParse(None)
     _, admin = split_street(expand_abbreviations(written))
     units = _parse_admin(_canonical_admin(admin))
-    place = build_frozen(
-        Place,
+    # build_frozen, inlined (one Place per distinct address text)
+    place = _new(Place)
+    _set_dict(
+        place,
         {
             "written": written,
             "ward": units.ward,
@@ -546,6 +558,8 @@ def normalize_place(text: str) -> PlaceParse:
             "new_ward_code": units.new_ward_code,
             "uncertain": units.uncertain,
         },
-        _PLACE_KEYS,
     )
+    _set_fields_set(place, _PLACE_KEYS)
+    _set_extra(place, None)
+    _set_private(place, None)
     return PlaceParse(place, units.findings)

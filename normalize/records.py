@@ -18,6 +18,15 @@ normalization never makes, and hands the batch's objects to its oldest generatio
 it resumes. A remembered reading is a plain tuple the record loop unpacks at once; the
 cross-field checks run only where their fields are present and the years alone do not settle
 them. ``bench/normalize.py`` measures all of it.
+
+What a cold batch costs beyond that is each distinct text's first reading and the memory its
+records keep (~7 KB a record, mostly the ~16 value objects and their dicts; fresh memory is
+paid for in page faults). So the first readings make their tuples directly (no helper calls,
+no keyword defaults), and so do the parsers under them: a name is read in one pass over its
+words and is cleaned with one scan when NFC is all it needs, a new date or place is built as
+:func:`~normalize.construct.build_frozen` would, inlined, and an address without a bracketed
+qualifier skips the qualifier pass. A record's ``__dict__`` starts as a copy of a template
+holding every field in the model's order, so setting the fields never grows it.
 """
 
 from __future__ import annotations
@@ -226,16 +235,23 @@ def _reading(name: str, value: Any, findings: tuple[Finding, ...]) -> _Reading:
     return _make(value, tuple([issue_of(name, f) for f in findings]))
 
 
+# The name and date readers make their tuples directly (no keyword defaults, no helper calls):
+# each distinct text of a register costs one reading, and names and dates are most of them.
+
+
 def _read_name(name: str, text: str, _: int | None) -> _Reading:
     parts, findings = normalize_name(text)
+    issues = tuple([issue_of(name, f) for f in findings]) if findings else ()
     if parts is None:
-        return _make(None, _issues(name, findings))
-    return _make(parts.full_name, _issues(name, findings), _NAME, parts)
+        return _tuple_new(_Reading, (None, issues, _PLAIN, None, False))  # type: ignore[arg-type]
+    return _tuple_new(_Reading, (parts.full_name, issues, _NAME, parts, False))  # type: ignore[arg-type]
 
 
 def _read_date(name: str, text: str, reference_year: int | None) -> _Reading:
     parsed = parse_date(text, reference_year)
-    return _make(parsed.value, _issues(name, parsed.findings), _DATE, parsed, parsed.by_year)
+    value, findings, _, _, by_year = parsed
+    issues = tuple([issue_of(name, f) for f in findings]) if findings else ()
+    return _tuple_new(_Reading, (value, issues, _DATE, parsed, by_year))  # type: ignore[arg-type]
 
 
 def _read_year(name: str, text: str, reference_year: int | None) -> _Reading:
@@ -309,10 +325,11 @@ def _read_declarant(name: str, text: str, _: int | None) -> _Reading:
     """The declarant is a name, sometimes followed by the relation: "Lê Văn An (cha)"."""
     cleaned = clean_text(text)
     person, bracket, rest = cleaned.partition("(")
-    person = normalize_name(person.strip()).value or ""  # stripped: often a name read before
-    if person:
-        return _make(f"{person} ({rest}" if bracket else person)
-    return _make(cleaned or None)
+    parts = normalize_name(person.strip())[0]  # stripped: often a name read before
+    if parts is not None and parts.full_name:
+        value = f"{parts.full_name} ({rest}" if bracket else parts.full_name
+        return _tuple_new(_Reading, (value, (), _PLAIN, None, False))  # type: ignore[arg-type]
+    return _tuple_new(_Reading, (cleaned or None, (), _PLAIN, None, False))  # type: ignore[arg-type]
 
 
 def _read_text(name: str, text: str, _: int | None) -> _Reading:
@@ -371,10 +388,14 @@ def clear_readings() -> None:
         memo.clear()
 
 
-def _read(name: str, text: str, reference_year: int | None) -> _Reading:
-    """Read a text not in the memo (or remembered per year) and remember the reading."""
-    memo = _MEMOS[name]
-    if memo.get(text) is _PER_YEAR:
+def _read(
+    name: str, memo: dict[Any, _Reading], text: str, reference_year: int | None, per_year: bool
+) -> _Reading:
+    """Read a text not in ``memo`` (field ``name``'s) and remember the reading.
+
+    ``per_year``: the memo holds :data:`_PER_YEAR` for the text (the caller has looked).
+    """
+    if per_year:
         known = memo.get((text, reference_year))
         if known is not None:
             return known
@@ -384,7 +405,7 @@ def _read(name: str, text: str, reference_year: int | None) -> _Reading:
         memo[text] = _BLANK
         return _BLANK
     reading = _READERS[name](name, text, reference_year)
-    if reading.by_year:
+    if reading[4]:  # by_year
         memo[text] = _PER_YEAR
         memo[(text, reference_year)] = reading
     else:
@@ -429,8 +450,25 @@ _BUILDERS = {
     rt: {plan.name: field_value_builder(plan.value_class) for plan in _PLANS[rt]}
     for rt in RegisterType
 }
-_RECORD_DEFAULTS = {rt: field_defaults(RECORD_MODELS[rt]) for rt in RegisterType}
 _RECORD_SET_FIELDS = frozenset({"record_id", "ward", "ward_code", "provenance", "issues"})
+
+
+def _record_template(register_type: RegisterType) -> dict[str, Any]:
+    """A record's ``__dict__`` before its entry is read: every field, in the model's order.
+
+    The defaults, and ``None`` where the record loop always sets the value (the required
+    fields). Copied per record, it holds every key from the start: setting the fields never
+    grows (reallocates) the copy, and the order is that of a validated record.
+    """
+    model = RECORD_MODELS[register_type]
+    defaults = field_defaults(model)
+    required = set(model.model_fields) - defaults.keys()
+    if not required <= _RECORD_SET_FIELDS:
+        raise TypeError(f"{model.__name__}: required fields {sorted(required)} are never set")
+    return {name: defaults.get(name) for name in model.model_fields}
+
+
+_RECORD_DEFAULTS = {rt: _record_template(rt) for rt in RegisterType}
 
 
 # ---- cross-field checks -----------------------------------------------------------------------
@@ -865,7 +903,7 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
         text = raw.text
         reading = memo.get(text)
         if reading is None or reading is _PER_YEAR:
-            reading = _read(name, text, reference_year)
+            reading = _read(name, memo, text, reference_year, reading is not None)
         value, found, kind, extra, _ = reading
         if value is not None:
             values[name] = value
@@ -921,7 +959,9 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
     # the record, as build_unchecked makes it (inlined); its fields-set is its own, mutable
     record = new(RECORD_MODELS[register_type])
     set_dict(record, data)
-    set_fields_set(record, raws.keys() | _RECORD_SET_FIELDS)
+    fields_set = set(_RECORD_SET_FIELDS)
+    fields_set.update(raws)  # one resize, to the final size (``raws.keys() | ...`` makes three)
+    set_fields_set(record, fields_set)
     set_extra(record, None)
     set_private(record, None)
     return NormalizedResult(record, result_names, ethnicity_codes)

@@ -16,8 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.normalize import samples_of
-from normalize import clear_caches, dates, names
+from normalize import clear_caches, dates, names, places
 from normalize import records as records_module
+from normalize.issues import Finding, IssueCode
 from normalize.records import (
     NormalizedResult,
     NormalizeOptions,
@@ -121,6 +122,82 @@ def test_memos_emptied_mid_batch_change_nothing(
 )
 def test_registration_number_fast_path_reads_as_the_general_one(text: str) -> None:
     assert parse_registration_number(text) == _read_registration_number_text(text)
+
+
+# Names: what registers write (Vietnamese letters in NFC and NFD, capitals) and what cleaning
+# must catch (the characters nfc drops or straightens, punctuation, digits, marks alone).
+_NAME_ALPHABET = (
+    "aăâeêioôơuưyAĂÂEÊIOÔƠUƯYđĐnNgGhHtTrR ễỄộỘừỪ"
+    "\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b"
+    "\u200b\u200c\u200d\ufeff\u00ad\u2019\u2018\u02bc`\u00b4'-.,()_0١²ÅΩ\u2126\u212b"
+)
+
+
+@given(st.text(alphabet=_NAME_ALPHABET, max_size=14))
+def test_name_cleaning_fast_path_cleans_as_the_general_one(text: str) -> None:
+    fast = names._clean_fast(text)
+    if fast is not None:
+        assert (fast, ()) == names._clean(text)
+
+
+def _reference_name(text: str) -> names.NameParse:
+    """normalize_name written plainly, step after step (the spec its one-pass loop keeps)."""
+    findings: list[Finding] = []
+    cleaned, unexpected = names._clean(text)
+    if unexpected:
+        found = f"characters {' '.join(unexpected)} cannot be in a name; dropped"
+        findings.append(Finding.of(IssueCode.NAME_UNEXPECTED_CHARACTERS, found))
+    written = " ".join(cleaned.split()).strip(" -'").split()
+    words = [names._word(w) for w in written]
+    if not words:
+        if text.strip():
+            findings.append(Finding.of(IssueCode.NAME_UNREADABLE, f"no name in {text!r}"))
+        return names.NameParse(None, tuple(findings))
+    invalid = [w.canonical for w in words if not w.valid]
+    if invalid:
+        found = f"not Vietnamese syllables (OCR damage?): {', '.join(invalid)}"
+        findings.append(Finding.of(IssueCode.NAME_INVALID_SYLLABLE, found))
+    if len(words) >= 2 and any(w.lost_marks for w in words) and cleaned.isascii():
+        findings.append(names._NO_DIACRITICS)
+    elif [w.doubt for w in words if w.doubt]:
+        doubts = "; ".join(w.doubt for w in words if w.doubt)
+        findings.append(Finding.of(IssueCode.NAME_UNUSUAL_DIACRITICS, doubts))
+    if len(words) == 2:
+        findings.append(names._NO_MIDDLE_NAME)
+    full_name = " ".join(w.canonical for w in words)
+    family, middle, given_name = names.split_name(full_name)
+    family_length = len(family.split())
+    parts = names.NameParts(
+        full_name,
+        family,
+        middle,
+        given_name,
+        " ".join(w.folded for w in words),
+        " ".join(w.family_key for w in words[:family_length]),
+    )
+    return names.NameParse(parts, tuple(findings))
+
+
+@given(st.text(alphabet=_NAME_ALPHABET, max_size=14))
+def test_names_read_as_the_plain_reference(text: str) -> None:
+    assert names.normalize_name(text) == _reference_name(text)
+    names.normalize_name.cache_clear()
+    names.clear_words()  # and read afresh, no word remembered
+    assert names.normalize_name(text) == _reference_name(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["NGUYỄN THỊ HỒNG NHUNG", "Tôn Nữ Thu Hà", "Nguyễn Trần Minh Anh", "Lê Na", "Nguyen Van Nam",
+     "Trần Thị Hông", "- Lê Văn An'", "Bùi  Ngọc\u200bTường", "Hoà", "H'Mông Y", "Ksor H'Ni"],
+)  # fmt: skip
+def test_register_names_read_as_the_plain_reference(text: str) -> None:
+    assert names.normalize_name(text) == _reference_name(text)
+
+
+@given(st.text(alphabet="abcqunhậpà ,;()\t\u00a0Ệ", max_size=24))
+def test_admin_canonical_fast_path_reads_as_the_general_one(text: str) -> None:
+    assert places._canonical_admin(text) == places._canonical_components(text.lower())
 
 
 def test_a_batch_leaves_its_objects_to_the_oldest_generation(
