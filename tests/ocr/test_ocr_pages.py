@@ -100,18 +100,29 @@ def test_pdf_text_layer_is_read_without_ocr_in_300_dpi_pixels(
     assert (grid.n_rows, grid.n_cols) == (3, 3)
 
 
-def test_a_scanned_pdf_page_gives_the_scan_it_embeds_at_its_own_dpi(
-    mixed_pdf: Path, ocr_options: OcrOptions, tmp_path: Path
+def test_a_scanned_pdf_page_coarser_than_300_dpi_is_rendered_at_300_dpi(
+    mixed_pdf: Path, ocr_options: OcrOptions
 ) -> None:
     result = ingest_batch(mixed_pdf.parent, ocr_options, set())
     sources = batch_page_sources(result)
     assert [s.page_number for s in sources] == [1, 2]
-    page = load_page(sources[1], ocr_options)
+    page = load_page(sources[1], ocr_options)  # a 150-DPI scan (1240 px over A4)
     assert isinstance(page, PageImage)
-    scan = np.asarray(Image.open(tmp_path / "scan.png").convert("L"))
-    # The scan fills A4 with 1240 px: 150 DPI, its own pixels, not resampled to 300 DPI.
-    assert page.dpi == round(scan.shape[1] / (PAGE_WIDTH_PT / 72)) == 150
-    assert page.image.dtype == np.uint8 and np.array_equal(page.image, scan)
+    assert page.dpi == 300
+    height, width = page.image.shape
+    assert abs(height - PAGE_HEIGHT_PT * PX) <= 1 and abs(width - PAGE_WIDTH_PT * PX) <= 1
+    assert page.image.dtype == np.uint8 and page.image.ndim == 2
+    assert 0.005 < np.mean(page.image < 128) < 0.2  # the scan's text came through
+    assert np.array_equal(page.image, render_page(mixed_pdf, "register.pdf", 2, 300))
+
+
+def test_a_300_dpi_scanned_pdf_page_gives_the_scan_it_embeds(
+    tmp_path: Path, make_text_page: Callable
+) -> None:
+    scan = cv2.resize(make_text_page(lines=12), (2480, 3508))  # 300 DPI over A4
+    path = _image_only_pdf(tmp_path / "scan.pdf", scan)
+    image, dpi = page_scan(path, "scan.pdf", 1, 300)
+    assert dpi == 300 and np.array_equal(image, scan)  # its own pixels, not resampled
 
 
 def _image_only_pdf(path: Path, scan: np.ndarray, *, with_line: bool = False) -> Path:
@@ -141,11 +152,12 @@ def test_a_scan_finer_than_the_render_dpi_is_scaled_down_as_rendering_would(
 def test_a_page_with_more_than_its_scan_is_rendered(
     tmp_path: Path, make_text_page: Callable
 ) -> None:
-    scan = make_text_page(lines=12)
+    scan = cv2.resize(make_text_page(lines=12), (2480, 3508))  # 300 DPI over A4
     path = _image_only_pdf(tmp_path / "annotated.pdf", scan, with_line=True)
-    image, dpi = page_scan(path, "annotated.pdf", 1, 200)
-    assert dpi == 200
-    assert np.array_equal(image, render_page(path, "annotated.pdf", 1, 200))
+    image, dpi = page_scan(path, "annotated.pdf", 1, 300)
+    assert dpi == 300
+    assert np.array_equal(image, render_page(path, "annotated.pdf", 1, 300))
+    assert not np.array_equal(image[:3508, :2480], scan)  # drawn by pdfium, line and all
 
 
 def test_an_image_unlike_the_drawn_page_is_not_trusted(
