@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         300,
         ge=72,
         le=1200,
-        description="DPI for scanned PDF pages (an embedded scan keeps its own DPI up to this).",
+        description="DPI for scanned PDF pages (a finer embedded scan is scaled down to it).",
     )
     max_image_pixels: int = Field(
         200_000_000, description="Images above this many pixels are quarantined."

@@ -2,8 +2,8 @@
 
 Each page is addressed by a small picklable :class:`PageSource`, so a flow can map one task per
 page; :func:`load_page` turns it into a :class:`PageImage` (scans, image files, scanned PDF
-pages: the scan they embed, or rendered at ``pdf_render_dpi``) or a :class:`TextLayerPage`
-(born-digital PDF pages).
+pages: rendered at ``pdf_render_dpi``, or the scan they embed when it is as fine) or a
+:class:`TextLayerPage` (born-digital PDF pages).
 """
 
 from __future__ import annotations
