@@ -15,6 +15,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageOps
 
+from civreg.pdfium import PDFIUM_LOCK
 from schemas.enums import RegisterType, Sex
 from schemas.personal_id import generate_personal_id
 from synth.books import BookEntry, RegisterBook
@@ -256,11 +257,12 @@ def render_gallery_files(books: list[RegisterBook] | None = None) -> list[Galler
 def first_page_image(file: RenderedFile) -> Image.Image:
     """The first page of a rendered file as an image (PDFs rendered at 72 DPI)."""
     if file.truth.file_format.startswith("pdf"):
-        document = pdfium.PdfDocument(file.data)
-        try:
-            return document[0].render(scale=1.0).to_pil().convert("RGB")
-        finally:
-            document.close()
+        with PDFIUM_LOCK:  # pdfium is not thread-safe
+            document = pdfium.PdfDocument(file.data)
+            try:
+                return document[0].render(scale=1.0).to_pil().convert("RGB")
+            finally:
+                document.close()
     with Image.open(io.BytesIO(file.data)) as image:
         return image.convert("RGB")
 
