@@ -105,10 +105,10 @@ def load_page(source: PageSource, options: OcrOptions) -> Page:
                 width=layer.width,
                 height=layer.height,
             )
-        image, dpi = page_scan(
+        image = page_scan(
             source.path, source.relative_path, source.page_number, options.pdf_render_dpi
         )
-        return PageImage(source=source, image=image, dpi=dpi)
+        return PageImage(source=source, image=image, dpi=options.pdf_render_dpi)
     image, stated_dpi = read_frame(
         source.path, source.relative_path, source.page_number - 1, options.max_image_pixels
     )

@@ -79,8 +79,8 @@ def check_pdf(path: Path, relative_path: str, max_pages: int) -> int:
         return pages
 
 
-def page_scan(path: Path, relative_path: str, page_number: int, dpi: int) -> tuple[np.ndarray, int]:
-    """Page ``page_number`` (1-based) of a scanned PDF as a grey uint8 array, and its DPI.
+def page_scan(path: Path, relative_path: str, page_number: int, dpi: int) -> np.ndarray:
+    """Page ``page_number`` (1-based) of a scanned PDF as a grey uint8 array at ``dpi``.
 
     A page that is nothing but one upright image covering it (what scanners write), scanned at
     ``dpi`` or finer, gives that image's own pixels (scaled down to ``dpi`` when finer, as
@@ -94,9 +94,7 @@ def page_scan(path: Path, relative_path: str, page_number: int, dpi: int) -> tup
         page = document[page_number - 1]
         try:
             scan = _embedded_scan(page, dpi)
-            if scan is not None:
-                return scan
-            return _render(page, dpi), dpi
+            return scan if scan is not None else _render(page, dpi)
         finally:
             page.close()
 
@@ -125,7 +123,7 @@ SCAN_THUMBNAIL_MAX_DIFFERENCE = 32.0
 generated scans: 1-12 for the page's own image, 200 and more for its negative)."""
 
 
-def _embedded_scan(page: pdfium.PdfPage, dpi: int) -> tuple[np.ndarray, int] | None:
+def _embedded_scan(page: pdfium.PdfPage, dpi: int) -> np.ndarray | None:
     """The page's only image as a grey array at ``dpi``, or ``None`` (see :func:`page_scan`)."""
     if page.get_rotation() != 0:
         return None
@@ -155,10 +153,10 @@ def _embedded_scan(page: pdfium.PdfPage, dpi: int) -> tuple[np.ndarray, int] | N
     if not _looks_like_page(page, grey):
         return None
     if dpi_x <= dpi * 1.01:
-        return np.ascontiguousarray(grey), dpi
+        return np.ascontiguousarray(grey)
     scale = dpi / dpi_x
     size = (max(1, round(width_px * scale)), max(1, round(height_px * scale)))
-    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dpi
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
 
 
 def _looks_like_page(page: pdfium.PdfPage, grey: np.ndarray) -> bool:
@@ -166,8 +164,8 @@ def _looks_like_page(page: pdfium.PdfPage, grey: np.ndarray) -> bool:
 
     The thumbnail samples the image without smoothing (a smoothed one costs as much as
     decoding the image again); both are then averaged down to blocks a sixteenth of the
-    thumbnail's, where sampling noise is a few grey levels and a page drawn differently (an
-    inverted or masked image) is off by a hundred.
+    thumbnail's, where sampling noise is a few grey levels and an image drawn inverted is off
+    by two hundred.
     """
     scale = SCAN_THUMBNAIL_DPI / POINTS_PER_INCH
     thumbnail = _grey(page.render(scale=scale, grayscale=True, no_smoothimage=True).to_numpy())
