@@ -152,22 +152,18 @@ def extract_rulings(image: np.ndarray, options: GridOptions | None = None) -> li
 
 
 def _rulings_and_mask(image: np.ndarray, options: GridOptions) -> tuple[list[Ruling], np.ndarray]:
-    ink = ink_mask(image, options)
-    short_side = min(ink.shape)
-    min_length = _min_line_length(ink.shape, options)
-    rulings: list[Ruling] = []
-    masks = []
-    for axis in Axis:
-        mask = _line_mask(ink, axis, min_length)
-        rulings.extend(_segments(mask, axis, min_length))
-        masks.append(mask)
-    tolerance = max(3, round(short_side * options.position_tolerance_fraction))
+    masks, min_length = _line_masks(image, options)
+    rulings = [r for axis, mask in masks.items() for r in _segments(mask, axis, min_length)]
+    tolerance = max(3, round(min(image.shape[:2]) * options.position_tolerance_fraction))
     merged = merge_collinear(rulings, tolerance=tolerance, gap=tolerance * 2)
-    return merged, cv2.bitwise_or(*masks)
+    return merged, cv2.bitwise_or(masks[Axis.HORIZONTAL], masks[Axis.VERTICAL])
 
 
-def _min_line_length(shape: tuple[int, ...], options: GridOptions) -> int:
-    return max(15, round(min(shape[:2]) * options.min_line_fraction))
+def _line_masks(image: np.ndarray, options: GridOptions) -> tuple[dict[Axis, np.ndarray], int]:
+    """The long straight runs of ink along each axis, and the shortest run that counts."""
+    ink = ink_mask(image, options)
+    min_length = max(15, round(min(ink.shape) * options.min_line_fraction))
+    return {axis: _line_mask(ink, axis, min_length) for axis in Axis}, min_length
 
 
 def ink_mask(image: np.ndarray, options: GridOptions | None = None) -> np.ndarray:
@@ -438,11 +434,8 @@ def remove_lines(
     options = options or GridOptions()
     height, width = image.shape[:2]
     if line_mask is None or line_mask.shape != (height, width):
-        ink = ink_mask(image, options)
-        min_length = _min_line_length(ink.shape, options)
-        line_mask = cv2.bitwise_or(
-            _line_mask(ink, Axis.HORIZONTAL, min_length), _line_mask(ink, Axis.VERTICAL, min_length)
-        )
+        masks, _ = _line_masks(image, options)
+        line_mask = cv2.bitwise_or(masks[Axis.HORIZONTAL], masks[Axis.VERTICAL])
     near_rulings = np.zeros((height, width), dtype=np.uint8)
     for ruling in grid.rulings:
         reach = ruling.thickness + max(
