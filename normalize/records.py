@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from normalize.construct import (
     FIELD_VALUE_KEYS,
-    MAKE_FIELD_VALUE,
+    MAKE_MODEL,
     field_defaults,
     field_value_builder,
 )
@@ -894,7 +894,7 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
     doubtful = False
     data = _RECORD_DEFAULTS[register_type].copy()
     get = fields.get
-    new, set_dict, set_fields_set, set_extra, set_private = MAKE_FIELD_VALUE
+    new, set_dict, set_fields_set, set_extra, set_private = MAKE_MODEL
     for name, memo, value_class in _PLANS[register_type]:
         raw = get(name)
         if raw is None:
