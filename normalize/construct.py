@@ -1,7 +1,8 @@
 """Build pydantic models from values already known to be valid, without validating them again.
 
-Normalization makes ~20 models per record; validating each (or calling ``model_construct``,
-slower still in pydantic 2) costs more than all the normalizing. The values handed here are
+Normalization makes a model for each new reading (a date, a place, an issue) and one record per
+entry; validating each (or calling ``model_construct``, slower still in pydantic 2) would cost
+more than all the normalizing. The values handed here are
 typed by construction (a ``PartialDate`` from the date parser, a confidence from a validated
 ``RawField``), so the check would only repeat itself. The tests compare every record built this
 way with the same record validated from its own dump.
@@ -9,7 +10,6 @@ way with the same record validated from its own dump.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -63,41 +63,8 @@ def build_frozen(cls: type[M], data: dict[str, Any], fields_set: set[str]) -> M:
     return model
 
 
-FIELD_VALUE_KEYS = {"value", "raw_text", "confidence", "page_number", "bbox"}
-"""The fields-set every built ``FieldValue`` shares (frozen: never added to)."""
 _set_dict = BaseModel.__dict__["__dict__"].__set__
 MAKE_MODEL = (_new, _set_dict, _set_fields_set, _set_extra, _set_private)
 """What :func:`build_frozen` does, as five calls for code that inlines it: ``object.__new__``
 and the setters of ``__dict__`` and of BaseModel's three slots (works for any model)."""
 
-
-def field_value_builder(cls: type[M]) -> Callable[[Any, str | None, float | None, int, Any], M]:
-    """A maker of ``cls`` (a ``FieldValue[...]``) from its five fields, as fast as it gets.
-
-    >>> from schemas.values import FieldValue
-    >>> make = field_value_builder(FieldValue[int])
-    >>> make(12, "Số 12", 0.9, 3, None) == FieldValue[int](value=12, raw_text="Số 12",
-    ...                                                     confidence=0.9, page_number=3)
-    True
-    """
-
-    def build(
-        value: Any, raw_text: str | None, confidence: float | None, page: int, bbox: Any
-    ) -> M:
-        model = _new(cls)
-        _set_dict(
-            model,
-            {
-                "value": value,
-                "raw_text": raw_text,
-                "confidence": confidence,
-                "page_number": page,
-                "bbox": bbox,
-            },
-        )
-        _set_fields_set(model, FIELD_VALUE_KEYS)
-        _set_extra(model, None)
-        _set_private(model, None)
-        return model
-
-    return build

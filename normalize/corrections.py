@@ -80,12 +80,7 @@ def apply_corrections(record: CivilRecordBase, corrections: ReadCorrections) -> 
     update: dict[str, Any] = {}
     for name, reading in corrections.readings.items():
         read: FieldValue = getattr(record, name)
-        update[name] = read.model_copy(
-            update={
-                "value": reading.value,
-                "confidence": CORRECTED_CONFIDENCE,
-            }
-        )
+        update[name] = read.replace(value=reading.value, confidence=CORRECTED_CONFIDENCE)
     issues = [i for i in record.issues if i.field not in corrections.readings]
     issues += [i for r in corrections.readings.values() for i in r.issues]
     # Validated again: a value of the wrong type must fail here, not in the Parquet writer.

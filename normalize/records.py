@@ -10,8 +10,8 @@ Severity decides the record's way: any ``error`` (impossible date, ID contradict
 required field) blocks auto-linking and sends it to a steward.
 
 Speed (issue 4): registers repeat their texts, so each field's reading (value, issues, name parts)
-is remembered per text, and a record costs little more than building its ~16 value objects; the
-parsers have fast paths for the common forms that read exactly as their general paths. Use
+is remembered per text, and a record costs little more than building its ~16 field values
+(tuples: :class:`~schemas.values.FieldValue`); the parsers have fast paths for the common forms that read exactly as their general paths. Use
 :func:`normalize_entries` for batches: it pauses the cyclic garbage collector, which otherwise
 spends about half of a large batch's CPU time scanning records and memos for cycles that
 normalization never makes, and hands the batch's objects to its oldest generation unscanned when
@@ -20,8 +20,8 @@ cross-field checks run only where their fields are present and the years alone d
 them. ``bench/normalize.py`` measures all of it.
 
 What a cold batch costs beyond that is each distinct text's first reading and the memory its
-records keep (~7 KB a record, mostly the ~16 value objects and their dicts; fresh memory is
-paid for in page faults). So the first readings make their tuples directly (no helper calls,
+records keep (~4 KB a record, ~7 KB when the field values were models; fresh memory is paid
+for in page faults). So the first readings make their tuples directly (no helper calls,
 no keyword defaults), and so do the parsers under them: a name is read in one pass over its
 words and is cleaned with one scan when NFC is all it needs, a new date or place is built as
 :func:`~normalize.construct.build_frozen` would, inlined, and an address without a bracketed
@@ -42,12 +42,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from normalize.construct import (
-    FIELD_VALUE_KEYS,
-    MAKE_MODEL,
-    field_defaults,
-    field_value_builder,
-)
+from normalize.construct import MAKE_MODEL, field_defaults
 from normalize.dates import DateParse, parse_date, parse_death_moment
 from normalize.ethnicity import parse_ethnicity
 from normalize.issues import Finding, IssueCode, IssueCollector, issue_of
@@ -66,7 +61,7 @@ from schemas.records import (
     ValidationIssue,
     record_fields,
 )
-from schemas.values import PartialDate
+from schemas.values import FieldValue, PartialDate
 
 
 class NormalizeOptions(BaseModel):
@@ -424,32 +419,13 @@ def _apply_death_date(ctx: _Context, name: str, date: DateParse) -> None:
     ctx.collector.extend("date_of_death", date.findings)
 
 
-class _FieldPlan(NamedTuple):
-    """How one field of a register is read: its memo of readings and its value's class."""
-
-    name: str
-    memo: dict[Any, _Reading]
-    value_class: type[BaseModel]
-
-
-# Fields are read in this order (time_of_death after date_of_death: an explicit date wins).
+# Fields are read in this order (time_of_death after date_of_death: an explicit date wins),
+# each with its memo of readings.
 _PLANS = {
-    rt: [
-        _FieldPlan(
-            name,
-            _MEMOS[name],
-            RECORD_MODELS[rt].model_fields[name].annotation,
-        )
-        for name in _READERS
-        if name in record_fields(rt)
-    ]
+    rt: [(name, _MEMOS[name]) for name in _READERS if name in record_fields(rt)]
     for rt in RegisterType
 }
 _FIELD_SETS = {rt: frozenset(record_fields(rt)) for rt in RegisterType}
-_BUILDERS = {
-    rt: {plan.name: field_value_builder(plan.value_class) for plan in _PLANS[rt]}
-    for rt in RegisterType
-}
 _RECORD_SET_FIELDS = frozenset({"record_id", "ward", "ward_code", "provenance", "issues"})
 
 
@@ -892,10 +868,11 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
     page_number = entry.provenance.page_number
     threshold = options.min_confidence
     doubtful = False
+    tuple_new = _tuple_new
     data = _RECORD_DEFAULTS[register_type].copy()
     get = fields.get
     new, set_dict, set_fields_set, set_extra, set_private = MAKE_MODEL
-    for name, memo, value_class in _PLANS[register_type]:
+    for name, memo in _PLANS[register_type]:
         raw = get(name)
         if raw is None:
             continue
@@ -921,21 +898,8 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
         confidence = raw.confidence
         if confidence < threshold:
             doubtful = True
-        # a FieldValue, as field_value_builder makes it (inlined: ~16 per record)
-        data[name] = field_value = new(value_class)
-        set_dict(
-            field_value,
-            {
-                "value": value,
-                "raw_text": text,
-                "confidence": confidence,
-                "page_number": page_number,
-                "bbox": raw.bbox,
-            },
-        )
-        set_fields_set(field_value, FIELD_VALUE_KEYS)
-        set_extra(field_value, None)
-        set_private(field_value, None)
+        # FieldValue(value, text, ...) without its __new__'s call (~16 per record)
+        data[name] = tuple_new(FieldValue, (value, text, confidence, page_number, raw.bbox))
 
     _required(ctx, register_type)
     if doubtful:
@@ -943,13 +907,9 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
     _cross_check(ctx, register_type)
     _partial_date_notes(ctx)
 
-    if ctx.changed:
-        builders = _BUILDERS[register_type]
-        for name in ctx.changed:
-            raw = raws[name]
-            data[name] = builders[name](
-                values.get(name), raw.text, raw.confidence, page_number, raw.bbox
-            )
+    for name in ctx.changed:
+        raw = raws[name]
+        data[name] = FieldValue(values.get(name), raw.text, raw.confidence, page_number, raw.bbox)
     ward, ward_code = _ward_of_book(entry.book_ward)
     data["record_id"] = entry.entry_id
     data["ward"] = ward

@@ -33,7 +33,13 @@ from pydantic.fields import FieldInfo
 from civreg.errors import DataValidationError
 from schemas.enums import MatchStatus, RegisterType
 from schemas.records import RECORD_MODELS, CivilRecordBase, PersonalIdText
-from schemas.values import BBox, FieldValue, PartialDate
+from schemas.values import (
+    FIELD_VALUE_ATTRIBUTES,
+    FIELD_VALUE_READING_TYPES,
+    BBox,
+    PartialDate,
+    field_value_type,
+)
 
 EXPORT_SCHEMA_VERSION = "1.1.0"
 """Version of the export layout: bump the major part when a column changes meaning or goes."""
@@ -181,13 +187,15 @@ def arrow_type_of(annotation: Any, info: FieldInfo | None = None) -> pa.DataType
 
 
 def _field_value_columns(
-    name: str, model: type[FieldValue], source: Source, path: tuple[str, ...]
+    name: str, value_type: Any, source: Source, path: tuple[str, ...]
 ) -> list[ExportColumn]:
+    """The columns of a ``FieldValue[value_type]`` field: its value, then its other attributes."""
+    attribute_types = {"value": value_type, **FIELD_VALUE_READING_TYPES}
     columns = []
-    for attribute, info in model.model_fields.items():
-        inner, _ = _strip_optional(info.annotation)
+    for attribute in FIELD_VALUE_ATTRIBUTES:
+        inner, _ = _strip_optional(attribute_types[attribute])
         column_name = name if attribute == "value" else f"{name}_{attribute}"
-        arrow_type = pa.float32() if attribute == "confidence" else arrow_type_of(inner, info)
+        arrow_type = pa.float32() if attribute == "confidence" else arrow_type_of(inner)
         columns.append(
             ExportColumn(column_name, arrow_type, inner, source, (*path, attribute), nullable=True)
         )
@@ -207,8 +215,9 @@ def model_columns(
     for name, info in model.model_fields.items():
         inner, optional = _strip_optional(info.annotation)
         field_path = (*path, name)
-        if isinstance(inner, type) and issubclass(inner, FieldValue):
-            columns += _field_value_columns(prefix + name, inner, source, field_path)
+        value_type = field_value_type(inner)
+        if value_type is not None:
+            columns += _field_value_columns(prefix + name, value_type, source, field_path)
         elif _is_model(inner) and not _is_scalar_model(inner):
             flatten = next((m for m in info.metadata if isinstance(m, Flatten)), Flatten())
             columns += model_columns(

@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from schemas.enums import IssueSeverity, PageShape, RegisterType, Sex
-from schemas.values import BBox, FieldValue, PartialDate, Provenance
+from schemas.values import BBox, FieldValue, PartialDate, Provenance, field_value_type
 
 PersonalIdText = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 
@@ -178,7 +178,7 @@ def record_fields(register_type: RegisterType) -> list[str]:
     return [
         name
         for name, info in model.model_fields.items()
-        if isinstance(info.annotation, type) and issubclass(info.annotation, FieldValue)
+        if field_value_type(info.annotation) is not None
     ]
 
 

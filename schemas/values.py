@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Generic, TypeVar
+from operator import itemgetter
+from typing import Any, Generic, Optional, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import core_schema
 
 from schemas.enums import DatePrecision
 
@@ -166,21 +175,132 @@ class PartialDate(BaseModel):
         return self.iso()
 
 
-class FieldValue(BaseModel, Generic[T]):
+FIELD_VALUE_ATTRIBUTES = ("value", "raw_text", "confidence", "page_number", "bbox")
+"""A :class:`FieldValue`'s attributes, in order (its tuple order and its serialized keys)."""
+
+
+class FieldValue(tuple, Generic[T]):  # type: ignore[type-arg]
     """One field of a record: its value with the confidence and place it was read from.
 
     ``raw_text`` is the text as read (OCR or text layer) before normalization; ``confidence`` is
     in [0, 1] (``None`` when the value did not come from a reading, e.g. a steward's entry).
+
+    An immutable tuple ``(value, raw_text, confidence, page_number, bbox)`` with named
+    attributes rather than a model: a record holds ~16 of them and normalization makes them by
+    the million, where a model instance and its ``__dict__`` cost several times a tuple's
+    memory and time. In a record it is validated and serialized as a model would be
+    (:meth:`__get_pydantic_core_schema__`): ``FieldValue[PartialDate]`` checks its value as a
+    ``PartialDate``, the confidence in [0, 1], the page from 1, and dumps as a dict of the five.
+    (Not a ``NamedTuple``: pydantic would take it for one and validate it as a plain tuple.)
+
+    >>> FieldValue[int](value=12, confidence=0.9)
+    FieldValue(value=12, raw_text=None, confidence=0.9, page_number=None, bbox=None)
     """
 
-    model_config = ConfigDict(frozen=True)
+    __slots__ = ()
 
-    value: T | None = None
-    raw_text: str | None = None
-    confidence: float | None = Field(None, ge=0.0, le=1.0)
-    page_number: int | None = Field(None, ge=1)
-    bbox: BBox | None = None
+    def __new__(
+        cls,
+        value: T | None = None,
+        raw_text: str | None = None,
+        confidence: float | None = None,
+        page_number: int | None = None,
+        bbox: BBox | None = None,
+    ) -> FieldValue[T]:
+        return tuple.__new__(cls, (value, raw_text, confidence, page_number, bbox))
+
+    # C-level getters: matching and the export read these by the million.
+    value: T | None = property(itemgetter(0), doc="The normalized value.")  # type: ignore[assignment]
+    raw_text: str | None = property(itemgetter(1), doc="The text as read.")  # type: ignore[assignment]
+    confidence: float | None = property(itemgetter(2), doc="Reading confidence in [0, 1].")  # type: ignore[assignment]
+    page_number: int | None = property(itemgetter(3), doc="1-based page read from.")  # type: ignore[assignment]
+    bbox: BBox | None = property(itemgetter(4), doc="Box of the cell read.")  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(
+            f"{name}={item!r}" for name, item in zip(FIELD_VALUE_ATTRIBUTES, self, strict=True)
+        )
+        return f"FieldValue({inner})"
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return tuple(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The five attributes by name, in order."""
+        return dict(zip(FIELD_VALUE_ATTRIBUTES, self, strict=True))
+
+    def replace(self, **changes: Any) -> FieldValue[T]:
+        """A copy with some attributes changed: ``value.replace(value=..., confidence=1.0)``."""
+        unknown = changes.keys() - set(FIELD_VALUE_ATTRIBUTES)
+        if unknown:
+            raise TypeError(f"FieldValue has no attribute {sorted(unknown)}")
+        return FieldValue(**{**self.as_dict(), **changes})
 
     @property
     def is_missing(self) -> bool:
         return self.value is None
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Validate from a dict (or a ``FieldValue``) of checked attributes; dump as that dict."""
+        checked = core_schema.typed_dict_schema(
+            {
+                name: core_schema.typed_dict_field(schema, required=False)
+                for name, schema in (
+                    ("value", handler.generate_schema(Optional[field_value_type(source)])),  # noqa: UP045
+                    ("raw_text", core_schema.nullable_schema(core_schema.str_schema())),
+                    (
+                        "confidence",
+                        core_schema.nullable_schema(core_schema.float_schema(ge=0.0, le=1.0)),
+                    ),
+                    ("page_number", core_schema.nullable_schema(core_schema.int_schema(ge=1))),
+                    ("bbox", handler.generate_schema(Optional[BBox])),  # noqa: UP045
+                )
+            }
+        )
+        return core_schema.no_info_before_validator_function(
+            _field_value_input,
+            core_schema.no_info_after_validator_function(_field_value_from_dict, checked),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _field_value_as_dict, return_schema=checked
+            ),
+        )
+
+
+FIELD_VALUE_READING_TYPES: dict[str, Any] = {
+    "raw_text": str,
+    "confidence": float,
+    "page_number": int,
+    "bbox": BBox,
+}
+"""The types of a :class:`FieldValue`'s attributes beside its value (each may be ``None``)."""
+
+
+def field_value_type(annotation: Any) -> Any:
+    """``X`` of ``FieldValue[X]`` (``Any`` for a bare ``FieldValue``); ``None`` for other types.
+
+    >>> field_value_type(FieldValue[int]), field_value_type(FieldValue), field_value_type(int)
+    (<class 'int'>, typing.Any, None)
+    """
+    if annotation is FieldValue:
+        return Any
+    if get_origin(annotation) is FieldValue:
+        return get_args(annotation)[0]
+    return None
+
+
+def _field_value_input(data: Any) -> Any:
+    return data.as_dict() if isinstance(data, FieldValue) else data
+
+
+def _field_value_from_dict(data: dict[str, Any]) -> FieldValue[Any]:
+    get = data.get
+    return FieldValue(
+        get("value"), get("raw_text"), get("confidence"), get("page_number"), get("bbox")
+    )
+
+
+def _field_value_as_dict(value: FieldValue[Any]) -> dict[str, Any]:
+    return value.as_dict()

@@ -152,7 +152,7 @@ def test_re_running_linking_and_normalization_does_not_overturn_a_correction(
     # A new batch run reads the entry again (another OCR text) and links it to someone else.
     record = seeded.records[birth]
     reread = record.model_copy(
-        update={"full_name": record.full_name.model_copy(update={"value": "Nguyễn Vân An"})}
+        update={"full_name": record.full_name.replace(value="Nguyễn Vân An")}
     )
     save_records(store_engine, [reread])
     append_decision(

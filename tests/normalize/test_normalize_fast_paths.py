@@ -48,7 +48,7 @@ def _shape(result: NormalizedResult) -> tuple[Any, ...]:
         (
             name,
             type(getattr(record, name)),
-            frozenset(getattr(record, name).model_fields_set),
+            len(getattr(record, name)),
             type(getattr(record, name).value),
         )
         for name in record_fields(record.register_type)

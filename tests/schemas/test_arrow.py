@@ -31,7 +31,13 @@ from schemas.arrow import (
 )
 from schemas.enums import MatchStatus, RegisterType
 from schemas.records import RECORD_MODELS, BirthRecord, CivilRecordBase
-from schemas.values import BBox, FieldValue, PartialDate
+from schemas.values import (
+    FIELD_VALUE_ATTRIBUTES,
+    BBox,
+    FieldValue,
+    PartialDate,
+    field_value_type,
+)
 
 RUN_ID = "run-2026-11-27-001"
 SPECIAL_TEXT = {
@@ -55,9 +61,9 @@ def _unwrap(annotation: Any) -> Any:
 def _populated(annotation: Any, name: str, seed: int) -> Any:
     """A non-default value for any field type the models use; unknown types fail loudly."""
     kind = _unwrap(annotation)
-    if isinstance(kind, type) and issubclass(kind, FieldValue):
-        (inner,) = kind.__pydantic_generic_metadata__["args"]
-        return kind(
+    inner = field_value_type(kind)
+    if inner is not None:
+        return FieldValue(
             value=_populated(inner, name, seed),
             raw_text=f"chữ đọc được {name}",
             confidence=round(0.5 + (seed % 50) / 101, 4),
@@ -122,8 +128,8 @@ def _model_leaf_paths(model: type[BaseModel], path: tuple[str, ...] = ()) -> set
     paths = set()
     for name, info in model.model_fields.items():
         kind = _unwrap(info.annotation)
-        if isinstance(kind, type) and issubclass(kind, FieldValue):
-            paths |= {(*path, name, attribute) for attribute in kind.model_fields}
+        if field_value_type(kind) is not None:
+            paths |= {(*path, name, attribute) for attribute in FIELD_VALUE_ATTRIBUTES}
         elif (
             isinstance(kind, type)
             and issubclass(kind, BaseModel)

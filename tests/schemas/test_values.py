@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 
 import pytest
 from hypothesis import given
@@ -69,6 +70,81 @@ def test_birth_record_round_trips_through_json() -> None:
     assert again == record
     assert again.date_of_birth.value.precision is DatePrecision.MONTH
     assert again.sex.value is Sex.FEMALE
+
+
+def test_field_value_dumps_as_the_dict_of_its_five_attributes() -> None:
+    """The stored JSON (and the content hashes taken of it) keep the model-era layout."""
+    record = BirthRecord(
+        record_id="e1",
+        provenance=PROVENANCE,
+        date_of_birth=FieldValue[PartialDate](
+            value=PartialDate.parse("2001-07"),
+            raw_text="07/2001",
+            confidence=0.9,
+            page_number=2,
+            bbox=BBox(x0=1, y0=2, x1=3, y1=4),
+        ),
+        sex=FieldValue[Sex](value=Sex.FEMALE),
+    )
+    dumped = record.model_dump(mode="json")
+    assert list(dumped["date_of_birth"].items()) == [
+        ("value", "2001-07"),
+        ("raw_text", "07/2001"),
+        ("confidence", 0.9),
+        ("page_number", 2),
+        ("bbox", {"x0": 1, "y0": 2, "x1": 3, "y1": 4}),
+    ]
+    assert dumped["sex"] == {
+        "value": "F",
+        "raw_text": None,
+        "confidence": None,
+        "page_number": None,
+        "bbox": None,
+    }
+    assert record.model_dump()["sex"]["value"] is Sex.FEMALE
+    assert dumped["full_name"] == dict.fromkeys(
+        ("value", "raw_text", "confidence", "page_number", "bbox")
+    )
+
+
+@pytest.mark.parametrize(
+    ("given_value", "where"),
+    [
+        ({"value": "A", "confidence": 1.5}, "full_name.confidence"),
+        ({"value": "A", "page_number": 0}, "full_name.page_number"),
+        ({"value": ["A"]}, "full_name.value"),
+        (FieldValue(value=["A"]), "full_name.value"),
+        ({"value": "A", "bbox": {"x0": 5, "y0": 0, "x1": 1, "y1": 1}}, "full_name.bbox"),
+    ],
+)
+def test_field_value_is_checked_inside_a_record(given_value: object, where: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        BirthRecord(record_id="e1", provenance=PROVENANCE, full_name=given_value)
+    assert where in str(raised.value)
+
+
+def test_field_value_from_a_dict_or_an_instance_is_typed_by_its_field() -> None:
+    record = BirthRecord(
+        record_id="e1",
+        provenance=PROVENANCE,
+        registration_number={"value": "12", "confidence": 1},
+        date_of_birth=FieldValue(value="2001-07-05"),
+    )
+    assert record.registration_number == FieldValue(12, None, 1.0, None, None)
+    assert record.date_of_birth.value == PartialDate(year=2001, month=7, day=5)
+    assert record.hometown == FieldValue() and record.hometown.is_missing
+
+
+def test_field_value_replace_and_pickle() -> None:
+    read = FieldValue[str](value="Lê Văn A", raw_text="LE VAN A", confidence=0.7, page_number=1)
+    corrected = read.replace(value="Lê Văn Á", confidence=1.0)
+    assert corrected == FieldValue("Lê Văn Á", "LE VAN A", 1.0, 1, None)
+    assert read.value == "Lê Văn A"
+    with pytest.raises(TypeError, match="valeu"):
+        read.replace(valeu="x")
+    assert pickle.loads(pickle.dumps(corrected)) == corrected
+    assert type(pickle.loads(pickle.dumps(corrected))) is FieldValue
+    assert repr(corrected).startswith("FieldValue(value='Lê Văn Á', raw_text='LE VAN A'")
 
 
 def test_record_fields_lists_every_field_value() -> None:
