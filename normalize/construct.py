@@ -67,4 +67,3 @@ _set_dict = BaseModel.__dict__["__dict__"].__set__
 MAKE_MODEL = (_new, _set_dict, _set_fields_set, _set_extra, _set_private)
 """What :func:`build_frozen` does, as five calls for code that inlines it: ``object.__new__``
 and the setters of ``__dict__`` and of BaseModel's three slots (works for any model)."""
-

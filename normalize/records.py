@@ -11,22 +11,24 @@ required field) blocks auto-linking and sends it to a steward.
 
 Speed (issue 4): registers repeat their texts, so each field's reading (value, issues, name parts)
 is remembered per text, and a record costs little more than building its ~16 field values
-(tuples: :class:`~schemas.values.FieldValue`); the parsers have fast paths for the common forms that read exactly as their general paths. Use
-:func:`normalize_entries` for batches: it pauses the cyclic garbage collector, which otherwise
-spends about half of a large batch's CPU time scanning records and memos for cycles that
-normalization never makes, and hands the batch's objects to its oldest generation unscanned when
-it resumes. A remembered reading is a plain tuple the record loop unpacks at once; the
-cross-field checks run only where their fields are present and the years alone do not settle
-them. ``bench/normalize.py`` measures all of it.
+(tuples: :class:`~schemas.values.FieldValue`); the parsers have fast paths for the common forms
+that read exactly as their general paths. Use :func:`normalize_entries` for batches: it pauses
+the cyclic garbage collector, which otherwise spends about half of a large batch's CPU time
+scanning records and memos for cycles that normalization never makes, and hands the batch's
+objects to its oldest generation unscanned when it resumes. A remembered reading is a plain
+tuple the record loop unpacks at once; the cross-field checks run only where their fields are
+present and the years alone do not settle them. ``bench/normalize.py`` measures all of it.
 
 What a cold batch costs beyond that is each distinct text's first reading and the memory its
-records keep (~4 KB a record, ~7 KB when the field values were models; fresh memory is paid
-for in page faults). So the first readings make their tuples directly (no helper calls,
-no keyword defaults), and so do the parsers under them: a name is read in one pass over its
-words and is cleaned with one scan when NFC is all it needs, a new date or place is built as
-:func:`~normalize.construct.build_frozen` would, inlined, and an address without a bracketed
-qualifier skips the qualifier pass. A record's ``__dict__`` starts as a copy of a template
-holding every field in the model's order, so setting the fields never grows it.
+records keep (fresh memory is paid for in page faults). So the first readings make their tuples
+directly (no helper calls, no keyword defaults), and so do the parsers under them: a name is
+read in one pass over its words and is cleaned with one scan when NFC is all it needs, a new
+date or place is built as :func:`~normalize.construct.build_frozen` would, inlined, and an
+address without a bracketed qualifier skips the qualifier pass. A record's ``__dict__`` starts
+as a copy of a template holding every field in the model's order, so setting the fields never
+grows it, and records whose entries had the same fields share one fields-set (records are
+frozen: nothing adds to it). A record keeps ~2.9 KB (~7 KB when the field values were models
+and each record had its own fields-set).
 """
 
 from __future__ import annotations
@@ -420,13 +422,27 @@ def _apply_death_date(ctx: _Context, name: str, date: DateParse) -> None:
 
 
 # Fields are read in this order (time_of_death after date_of_death: an explicit date wins),
-# each with its memo of readings.
+# each with its memo of readings and its bit in the mask of the fields an entry has.
 _PLANS = {
-    rt: [(name, _MEMOS[name]) for name in _READERS if name in record_fields(rt)]
+    rt: [
+        (name, _MEMOS[name], 1 << bit)
+        for bit, name in enumerate(name for name in _READERS if name in record_fields(rt))
+    ]
     for rt in RegisterType
 }
 _FIELD_SETS = {rt: frozenset(record_fields(rt)) for rt in RegisterType}
 _RECORD_SET_FIELDS = frozenset({"record_id", "ward", "ward_code", "provenance", "issues"})
+_RECORDS_FIELDS_SETS: dict[RegisterType, dict[int, set[str]]] = {rt: {} for rt in RegisterType}
+"""A record's fields-set by the mask of the fields its entry had: one set per combination,
+shared by the records (frozen: pydantic never adds to it)."""
+
+
+def _record_fields_set(register_type: RegisterType, mask: int) -> set[str]:
+    """The fields-set of a record whose entry had the fields of ``mask`` (see ``_PLANS``)."""
+    fields_set = set(_RECORD_SET_FIELDS)
+    fields_set.update(name for name, _, bit in _PLANS[register_type] if mask & bit)
+    _RECORDS_FIELDS_SETS[register_type][mask] = fields_set
+    return fields_set
 
 
 def _record_template(register_type: RegisterType) -> dict[str, Any]:
@@ -872,11 +888,13 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
     data = _RECORD_DEFAULTS[register_type].copy()
     get = fields.get
     new, set_dict, set_fields_set, set_extra, set_private = MAKE_MODEL
-    for name, memo in _PLANS[register_type]:
+    present = 0
+    for name, memo, bit in _PLANS[register_type]:
         raw = get(name)
         if raw is None:
             continue
         raws[name] = raw
+        present |= bit
         text = raw.text
         reading = memo.get(text)
         if reading is None or reading is _PER_YEAR:
@@ -916,12 +934,11 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
     data["ward_code"] = ward_code
     data["provenance"] = entry.provenance
     data["issues"] = issues
-    # the record, as build_unchecked makes it (inlined); its fields-set is its own, mutable
+    # the record, as build_frozen makes it (inlined), with the fields-set of its fields' mask
     record = new(RECORD_MODELS[register_type])
     set_dict(record, data)
-    fields_set = set(_RECORD_SET_FIELDS)
-    fields_set.update(raws)  # one resize, to the final size (``raws.keys() | ...`` makes three)
-    set_fields_set(record, fields_set)
+    fields_set = _RECORDS_FIELDS_SETS[register_type].get(present)
+    set_fields_set(record, fields_set or _record_fields_set(register_type, present))
     set_extra(record, None)
     set_private(record, None)
     return NormalizedResult(record, result_names, ethnicity_codes)

@@ -77,7 +77,9 @@ class Place(BaseModel):
 
 
 class CivilRecordBase(BaseModel):
-    """Fields every register entry has."""
+    """Fields every register entry has. Frozen: a changed record is a new one (``model_copy``)."""
+
+    model_config = ConfigDict(frozen=True)
 
     register_type: ClassVar[RegisterType]
 

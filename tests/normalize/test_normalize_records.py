@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from normalize import clear_caches
 from normalize.records import (
@@ -360,6 +361,24 @@ def test_batches_give_the_records_of_single_entries(
     assert [(r.names, r.ethnicity_codes) for r in batch] == [
         (r.names, r.ethnicity_codes) for r in single
     ]
+
+
+def test_records_with_the_same_fields_share_a_fields_set_nobody_can_grow(
+    make_entry: MakeEntry, options: NormalizeOptions
+) -> None:
+    """Each record's fields-set is what validation gives; records are frozen, so sharing holds."""
+    first = normalize_entry(make_entry(RegisterType.BIRTH, BIRTH), options).record
+    again = normalize_entry(make_entry(RegisterType.BIRTH, {**BIRTH, "sex": "Nữ"}), options).record
+    fewer = {k: v for k, v in BIRTH.items() if k != "hometown"}
+    other = normalize_entry(make_entry(RegisterType.BIRTH, fewer), options).record
+    given = {"record_id", "ward", "ward_code", "provenance", "issues"}
+    for record, texts in ((first, BIRTH), (again, BIRTH), (other, fewer)):
+        assert record.model_fields_set == given | texts.keys()
+    assert first.model_fields_set is again.model_fields_set
+    assert "hometown" not in other.model_fields_set
+    with pytest.raises(ValidationError, match="frozen"):
+        first.full_name = first.registration_date  # type: ignore[misc]
+    assert "hometown" in again.model_fields_set
 
 
 @pytest.mark.parametrize("enabled", [True, False])
