@@ -302,5 +302,13 @@ def _field_value_from_dict(data: dict[str, Any]) -> FieldValue[Any]:
     )
 
 
-def _field_value_as_dict(value: FieldValue[Any]) -> dict[str, Any]:
-    return value.as_dict()
+def _field_value_as_dict(field_value: FieldValue[Any]) -> dict[str, Any]:
+    # what as_dict gives, spelled out: pydantic calls this for every field of every record dumped
+    value, raw_text, confidence, page_number, bbox = field_value
+    return {
+        "value": value,
+        "raw_text": raw_text,
+        "confidence": confidence,
+        "page_number": page_number,
+        "bbox": bbox,
+    }
