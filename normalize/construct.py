@@ -16,28 +16,12 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 
-_set = object.__setattr__
 _new = object.__new__
 # BaseModel's own slots, set through their descriptors (what ``object.__setattr__`` does, less
 # the attribute lookup): the fast path of :func:`build_frozen`.
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-def build_unchecked(cls: type[M], data: dict[str, Any], fields_set: frozenset[str]) -> M:
-    """``cls.model_construct(**data)`` for ``data`` that already holds every field.
-
-    >>> from schemas.values import BBox
-    >>> build_unchecked(BBox, {"x0": 1, "y0": 2, "x1": 3, "y1": 4}, frozenset({"x0"})).as_list()
-    [1, 2, 3, 4]
-    """
-    model = cls.__new__(cls)
-    _set(model, "__dict__", data)
-    _set(model, "__pydantic_fields_set__", set(fields_set))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
 
 
 def field_defaults(cls: type[BaseModel]) -> dict[str, Any]:
@@ -50,10 +34,14 @@ def field_defaults(cls: type[BaseModel]) -> dict[str, Any]:
 
 
 def build_frozen(cls: type[M], data: dict[str, Any], fields_set: set[str]) -> M:
-    """:func:`build_unchecked` for a frozen model, sharing ``fields_set`` between instances.
+    """``cls.model_construct(**data)`` for a frozen model and ``data`` holding every field.
 
     A frozen model never adds to its fields-set (assignment is refused), so one set serves
     all of them; callers pass a module-level set and never change it.
+
+    >>> from schemas.values import BBox
+    >>> build_frozen(BBox, {"x0": 1, "y0": 2, "x1": 3, "y1": 4}, {"x0"}).as_list()
+    [1, 2, 3, 4]
     """
     model = _new(cls)
     model.__dict__.update(data)
