@@ -226,8 +226,16 @@ class FieldValue(tuple, Generic[T]):  # type: ignore[type-arg]
         return tuple(self)
 
     def as_dict(self) -> dict[str, Any]:
-        """The five attributes by name, in order."""
-        return dict(zip(FIELD_VALUE_ATTRIBUTES, self, strict=True))
+        """The five attributes by name, in order (also what a record's dump holds)."""
+        # spelled out: pydantic calls this for every field of every record dumped
+        value, raw_text, confidence, page_number, bbox = self
+        return {
+            "value": value,
+            "raw_text": raw_text,
+            "confidence": confidence,
+            "page_number": page_number,
+            "bbox": bbox,
+        }
 
     def replace(self, **changes: Any) -> FieldValue[T]:
         """A copy with some attributes changed: ``value.replace(value=..., confidence=1.0)``."""
@@ -264,7 +272,7 @@ class FieldValue(tuple, Generic[T]):  # type: ignore[type-arg]
             _field_value_input,
             core_schema.no_info_after_validator_function(_field_value_from_dict, checked),
             serialization=core_schema.plain_serializer_function_ser_schema(
-                _field_value_as_dict, return_schema=checked
+                FieldValue.as_dict, return_schema=checked
             ),
         )
 
@@ -300,15 +308,3 @@ def _field_value_from_dict(data: dict[str, Any]) -> FieldValue[Any]:
     return FieldValue(
         get("value"), get("raw_text"), get("confidence"), get("page_number"), get("bbox")
     )
-
-
-def _field_value_as_dict(field_value: FieldValue[Any]) -> dict[str, Any]:
-    # what as_dict gives, spelled out: pydantic calls this for every field of every record dumped
-    value, raw_text, confidence, page_number, bbox = field_value
-    return {
-        "value": value,
-        "raw_text": raw_text,
-        "confidence": confidence,
-        "page_number": page_number,
-        "bbox": bbox,
-    }
