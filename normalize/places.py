@@ -251,7 +251,40 @@ def expand_abbreviations(text: str) -> str:
     >>> expand_abbreviations("P.Bến Nghé, Q.1, TP.HCM")
     'phường Bến Nghé, quận 1, thành phố Hồ Chí Minh'
     """
+    if "." not in text:
+        # every abbreviation has a dot or is TP/TX/TT (which no Vietnamese syllable holds):
+        # most addresses need no scan, which tries the expression at every character
+        lowered = text.lower()
+        if "tp" not in lowered and "tx" not in lowered and "tt" not in lowered:
+            return text
     return _ABBREVIATION.sub(_spell_out, text)
+
+
+def _components(text: str) -> list[str]:
+    """The comma- or semicolon-separated parts of ``text``, without the spaces around the
+    separators, empty parts dropped (``_COMPONENT_SPLIT``'s split, by plain string methods)."""
+    if text[:1].isspace() or text[-1:].isspace():  # the text's own ends keep their spaces
+        return [c for c in _COMPONENT_SPLIT.split(text) if c]
+    if ";" in text:
+        text = text.replace(";", ",")
+    return [c for c in [part.strip() for part in text.split(",")] if c]
+
+
+def _street_length(components: list[str]) -> int:
+    """How many leading components are the street part (never all of them)."""
+    length = 0
+    while length < len(components) - 1:
+        folded = fold(components[length])
+        first_word = folded.split(" ", 1)[0]
+        if (
+            first_word in _STREET_WORDS
+            or first_word[:1].isdigit()
+            or _HEALTH_FACILITY.match(folded)
+        ):
+            length += 1
+        else:
+            break
+    return length
 
 
 def split_street(text: str) -> tuple[str, str]:
@@ -260,20 +293,9 @@ def split_street(text: str) -> tuple[str, str]:
     >>> split_street("Số 5 ngõ 12, phường Quảng An, quận Tây Hồ, Hà Nội")
     ('Số 5 ngõ 12', 'phường Quảng An, quận Tây Hồ, Hà Nội')
     """
-    components = [c for c in _COMPONENT_SPLIT.split(text) if c]
-    street: list[str] = []
-    while len(components) > 1:
-        folded = fold(components[0])
-        first_word = folded.split(" ", 1)[0]
-        if (
-            first_word in _STREET_WORDS
-            or first_word[:1].isdigit()
-            or _HEALTH_FACILITY.match(folded)
-        ):
-            street.append(components.pop(0))
-        else:
-            break
-    return ", ".join(street), ", ".join(components)
+    components = _components(text)
+    length = _street_length(components)
+    return ", ".join(components[:length]), ", ".join(components[length:])
 
 
 # ---- lookups ----------------------------------------------------------------------------------
@@ -517,6 +539,16 @@ def _canonical_components(lowered: str) -> str:
     return ", ".join(c.strip() for c in components if c.strip())
 
 
+def _admin_key(written: str) -> str:
+    """The canonical administrative part of a cleaned address, the key of :func:`_parse_admin`:
+    ``_canonical_admin(split_street(expand_abbreviations(written))[1])``, split only once."""
+    components = _components(expand_abbreviations(written))
+    admin = ", ".join(components[_street_length(components) :])
+    if "(" in admin or admin[:1].isspace() or admin[-1:].isspace():  # ("H." -> "huyện ")
+        return _canonical_admin(admin)
+    return admin.lower()  # split and stripped already: lowering is all that is left to do
+
+
 @lru_cache(maxsize=16384)
 def _parse_admin(admin: str) -> _Units:
     """Parse and convert the canonical administrative part of an address (no street)."""
@@ -542,8 +574,7 @@ def normalize_place(text: str) -> PlaceParse:
     written = clean_text(text)
     if not written:
         return PlaceParse(None)
-    _, admin = split_street(expand_abbreviations(written))
-    units = _parse_admin(_canonical_admin(admin))
+    units = _parse_admin(_admin_key(written))
     # build_frozen, inlined (one Place per distinct address text)
     place = _new(Place)
     _set_dict(

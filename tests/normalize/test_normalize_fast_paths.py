@@ -27,6 +27,7 @@ from normalize.records import (
     normalize_entry,
     parse_registration_number,
 )
+from normalize.text import clean_text
 from schemas.records import RECORD_MODELS, RawEntry, record_fields
 from synth.district import DistrictOptions, generate_district
 
@@ -198,6 +199,51 @@ def test_register_names_read_as_the_plain_reference(text: str) -> None:
 @given(st.text(alphabet="abcqunhậpà ,;()\t\u00a0Ệ", max_size=24))
 def test_admin_canonical_fast_path_reads_as_the_general_one(text: str) -> None:
     assert places._canonical_admin(text) == places._canonical_components(text.lower())
+
+
+_ADDRESS_ALPHABET = "abphqtxTPHXQ.ậpà ,;()\t\u00a0Ệ1"
+
+
+@given(st.text(alphabet=_ADDRESS_ALPHABET, max_size=30))
+def test_components_split_as_the_expression_does(text: str) -> None:
+    expected = [c for c in places._COMPONENT_SPLIT.split(text) if c]
+    assert places._components(text) == expected
+
+
+@given(st.text(alphabet=_ADDRESS_ALPHABET, max_size=30))
+def test_abbreviations_skipped_only_where_there_are_none(text: str) -> None:
+    assert places.expand_abbreviations(text) == places._ABBREVIATION.sub(places._spell_out, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Tp Hà Nội", "TPHCM", "tt. Đông Anh", "TX Sơn Tây", "P.Bến Nghé", "quận 3"]
+)
+def test_abbreviations_found_without_dots(text: str) -> None:
+    assert places.expand_abbreviations(text) == places._ABBREVIATION.sub(places._spell_out, text)
+
+
+def _reference_admin_key(written: str) -> str:
+    """The key of an address's administrative part the long way: split_street, then the
+    canonical form of what it leaves."""
+    _, admin = places.split_street(places.expand_abbreviations(written))
+    return places._canonical_admin(admin)
+
+
+@given(st.text(alphabet=_ADDRESS_ALPHABET + "ốsn", max_size=40))
+def test_admin_key_is_the_canonical_admin_of_split_street(text: str) -> None:
+    written = clean_text(text)
+    assert places._admin_key(written) == _reference_admin_key(written)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Số 5 ngõ 12, P. Quảng An, Q. Tây Hồ, TP Hà Nội", "thôn 3 ; xã Duy Phiên ;huyện Tam Dương",
+     "Bệnh viện Bạch Mai, Hà Nội", "thị xã Kỳ Anh (Thị xã), Hà Tĩnh", " X. Mường Bám, Sơn La ",
+     "tổ 4, , phường Hàng Mã,quận Hoàn Kiếm, thành phố Hà Nội", "Hợp Thanh, Mỹ Đức, Hà Nội"],
+)  # fmt: skip
+def test_register_addresses_keyed_as_split_street_then_the_canonical_admin(text: str) -> None:
+    written = clean_text(text)
+    assert places._admin_key(written) == _reference_admin_key(written)
 
 
 def test_a_batch_leaves_its_objects_to_the_oldest_generation(
