@@ -52,16 +52,11 @@ def clear_caches() -> None:
     )
 
     for cached in (
-        dates.parse_date,
         dates.parse_time,
-        dates.parse_death_moment,
         ethnicity.parse_ethnicity,
         issues.issue_of,
-        names.normalize_name,
         nationality.parse_nationality,
-        personal_ids.parse_id_cell,
         personal_ids._sex_and_year_digits,
-        places.normalize_place,
         places._parse_admin,
         places._convert_old_keys,
         places._key,

@@ -331,7 +331,6 @@ def _parse_one(text: str, reference_year: int | None) -> DateParse:
     return parsed
 
 
-@lru_cache(maxsize=131072)
 def parse_date(text: str, reference_year: int | None = None) -> DateParse:
     """Read a date in any form of DOMAIN.md §2; never raises.
 
@@ -478,7 +477,6 @@ def parse_time(text: str) -> TimeParse:
     return parse_death_moment(text)[0]
 
 
-@lru_cache(maxsize=65536)
 def parse_death_moment(text: str, reference_year: int | None = None) -> tuple[TimeParse, DateParse]:
     """The time and the date of "Đã chết vào lúc ...": both may be in one cell, in digits and
     in words. A blank cell gives a blank time (unknown) and a blank date.

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 from unicodedata import is_normalized, normalize
 
@@ -219,7 +218,6 @@ _NO_DIACRITICS = Finding.of(
 )
 
 
-@lru_cache(maxsize=131072)
 def normalize_name(text: str) -> NameParse:
     """Canonical name, its parts, and every doubt about it.
 

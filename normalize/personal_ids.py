@@ -51,7 +51,6 @@ def _finding(code: str, message: str) -> Finding:
     return Finding.of(IssueCode(code), message)
 
 
-@lru_cache(maxsize=65536)
 def parse_id_cell(text: str) -> IdParse:
     """Read an ID cell; structural problems (length, digits, province code) become doubts.
 

@@ -559,7 +559,6 @@ def _parse_admin(admin: str) -> _Units:
     return units if units is not None else _parse_with_package(admin)
 
 
-@lru_cache(maxsize=65536)
 def normalize_place(text: str) -> PlaceParse:
     """Read an address (old or new units, with or without unit words and abbreviations).
 

@@ -20,7 +20,10 @@ tuple the record loop unpacks at once; the cross-field checks run only where the
 present and the years alone do not settle them. ``bench/normalize.py`` measures all of it.
 
 What a cold batch costs beyond that is each distinct text's first reading and the memory its
-records keep (fresh memory is paid for in page faults). So the first readings make their tuples
+records and memos keep (fresh memory is paid for in page faults, ~10 us for each new 4 KB page
+on a virtual machine). A name or date read for one field is remembered once for every field
+(plain dicts: the parsers themselves remember nothing, which an LRU cache's links would cost
+in memory and time for texts the field memos hold already). So the first readings make their tuples
 directly (no helper calls, no keyword defaults), and so do the parsers under them: a name is
 read in one pass over its words and is cleaned with one scan when NFC is all it needs, a new
 date or place is built as :func:`~normalize.construct.build_frozen` would, inlined, and an
@@ -48,7 +51,7 @@ from normalize.construct import MAKE_MODEL, field_defaults
 from normalize.dates import DateParse, parse_date, parse_death_moment
 from normalize.ethnicity import parse_ethnicity
 from normalize.issues import Finding, IssueCode, IssueCollector, issue_of
-from normalize.names import NameParts, normalize_name
+from normalize.names import NameParse, NameParts, normalize_name
 from normalize.nationality import parse_nationality
 from normalize.personal_ids import cross_check_id, parse_id_cell, province_code_of
 from normalize.places import normalize_place
@@ -234,10 +237,35 @@ def _reading(name: str, value: Any, findings: tuple[Finding, ...]) -> _Reading:
 
 # The name and date readers make their tuples directly (no keyword defaults, no helper calls):
 # each distinct text of a register costs one reading, and names and dates are most of them.
+# A name or a date read for one field is remembered for the others too: a mother's name is a
+# later record's full name, a father is a declarant, a birth is registered on another's birthday.
+
+_NAME_PARSES: dict[str, NameParse] = {}
+"""Names read so far, by text, for every name field and the declarant."""
+_DATE_PARSES: dict[str, DateParse] = {}
+"""Dates read so far, by text, for every date field (not those read with the book's year)."""
+PARSES_LIMIT = 200_000
+"""Each of the two memos above is emptied when it holds this many readings."""
+
+
+def _name_parse(text: str) -> NameParse:
+    if len(_NAME_PARSES) >= PARSES_LIMIT:
+        _NAME_PARSES.clear()
+    parsed = _NAME_PARSES[text] = normalize_name(text)
+    return parsed
+
+
+def _date_parse(text: str, reference_year: int | None) -> DateParse:
+    parsed = parse_date(text, reference_year)
+    if not parsed[4]:  # by_year: a two-digit year's reading is remembered per field and year
+        if len(_DATE_PARSES) >= PARSES_LIMIT:
+            _DATE_PARSES.clear()
+        _DATE_PARSES[text] = parsed
+    return parsed
 
 
 def _read_name(name: str, text: str, _: int | None) -> _Reading:
-    parts, findings = normalize_name(text)
+    parts, findings = _NAME_PARSES.get(text) or _name_parse(text)
     issues = tuple([issue_of(name, f) for f in findings]) if findings else ()
     if parts is None:
         return _tuple_new(_Reading, (None, issues, _PLAIN, None, False))  # type: ignore[arg-type]
@@ -245,14 +273,14 @@ def _read_name(name: str, text: str, _: int | None) -> _Reading:
 
 
 def _read_date(name: str, text: str, reference_year: int | None) -> _Reading:
-    parsed = parse_date(text, reference_year)
+    parsed = _DATE_PARSES.get(text) or _date_parse(text, reference_year)
     value, findings, _, _, by_year = parsed
     issues = tuple([issue_of(name, f) for f in findings]) if findings else ()
     return _tuple_new(_Reading, (value, issues, _DATE, parsed, by_year))  # type: ignore[arg-type]
 
 
 def _read_year(name: str, text: str, reference_year: int | None) -> _Reading:
-    parsed = parse_date(text, reference_year)
+    parsed = _DATE_PARSES.get(text) or _date_parse(text, reference_year)
     value = parsed.value.year if parsed.value else None
     return _make(value, _issues(name, parsed.findings), _PLAIN, None, parsed.by_year)
 
@@ -322,7 +350,8 @@ def _read_declarant(name: str, text: str, _: int | None) -> _Reading:
     """The declarant is a name, sometimes followed by the relation: "Lê Văn An (cha)"."""
     cleaned = clean_text(text)
     person, bracket, rest = cleaned.partition("(")
-    parts = normalize_name(person.strip())[0]  # stripped: often a name read before
+    person = person.strip()  # often a name read before
+    parts = (_NAME_PARSES.get(person) or _name_parse(person))[0]
     if parts is not None and parts.full_name:
         value = f"{parts.full_name} ({rest}" if bracket else parts.full_name
         return _tuple_new(_Reading, (value, (), _PLAIN, None, False))  # type: ignore[arg-type]
@@ -383,6 +412,8 @@ def clear_readings() -> None:
     """Forget every remembered reading."""
     for memo in _MEMOS.values():
         memo.clear()
+    _NAME_PARSES.clear()
+    _DATE_PARSES.clear()
 
 
 def _read(

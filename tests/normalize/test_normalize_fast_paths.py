@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from bench.normalize import samples_of
 from normalize import clear_caches, dates, names, places
 from normalize import records as records_module
+from normalize import text as text_module
 from normalize.issues import Finding, IssueCode
 from normalize.records import (
     NormalizedResult,
@@ -112,6 +113,8 @@ def test_memos_emptied_mid_batch_change_nothing(
     monkeypatch.setattr(records_module, "READINGS_LIMIT", 7)
     monkeypatch.setattr(dates, "MEMO_LIMIT", 5)
     monkeypatch.setattr(names, "_WORDS_LIMIT", 11)
+    monkeypatch.setattr(records_module, "PARSES_LIMIT", 3)
+    monkeypatch.setattr(text_module, "_FOLDED_WORDS_LIMIT", 4)
     clear_caches()
     assert [_shape(r) for r in normalize_entries(sample, options)] == expected
 
@@ -182,7 +185,6 @@ def _reference_name(text: str) -> names.NameParse:
 @given(st.text(alphabet=_NAME_ALPHABET, max_size=14))
 def test_names_read_as_the_plain_reference(text: str) -> None:
     assert names.normalize_name(text) == _reference_name(text)
-    names.normalize_name.cache_clear()
     names.clear_words()  # and read afresh, no word remembered
     assert names.normalize_name(text) == _reference_name(text)
 

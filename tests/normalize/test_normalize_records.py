@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from normalize import clear_caches
+from normalize import records as records_module
 from normalize.records import (
     REQUIRED_FIELDS,
     NormalizeOptions,
@@ -427,6 +428,28 @@ def test_two_digit_years_are_read_per_book_year(
     assert old.record.date_of_birth.value == PartialDate(year=1920, month=3, day=5)
     again = normalize_entry(make_entry(RegisterType.BIRTH, texts, book_year=2020), options)
     assert again.record == recent.record
+    # nor the readings one field shares with another (a birth date, a death date)
+    died = {**DEATH, "date_of_death": "05/03/20", "registration_date": "20/03/20"}
+    death = normalize_entry(make_entry(RegisterType.DEATH, died, book_year=1930), options)
+    assert death.record.date_of_death.value == PartialDate(year=1920, month=3, day=5)
+
+
+def test_names_and_dates_read_for_one_field_serve_the_others(
+    make_entry: MakeEntry, options: NormalizeOptions
+) -> None:
+    clear_caches()
+    texts = {**BIRTH, "father_name": "Trần Văn Hùng", "declarant": "Trần Văn Hùng (cha)"}
+    first = normalize_entry(make_entry(RegisterType.BIRTH, texts), options)
+    parsed = records_module._NAME_PARSES["Trần Văn Hùng"]
+    assert first.names["father_name"] is parsed.parts
+    assert first.record.declarant.value == "Trần Văn Hùng (cha)"
+    death = normalize_entry(
+        make_entry(RegisterType.DEATH, {**DEATH, "full_name": "Trần Văn Hùng"}), options
+    )
+    assert death.names["full_name"] is parsed.parts  # read once, for three fields
+    assert records_module._DATE_PARSES[BIRTH["registration_date"]].value == PartialDate(
+        year=2020, month=3, day=20
+    )
 
 
 def test_a_text_read_for_two_fields_keeps_each_fields_issues(
