@@ -176,7 +176,7 @@ class _Context:
         self.options = options
         self.collector = IssueCollector()
         self.values: dict[str, Any] = {}
-        self.raws: dict[str, RawField] = {}
+        self.raws: dict[str, RawField] = entry.fields  # read only, see _apply_death_date
         self.dates: dict[str, DateParse] = {}
         self.result_names: dict[str, NameParts] = {}
         self.ethnicity_codes: dict[str, str] = {}
@@ -447,7 +447,9 @@ def _apply_death_date(ctx: _Context, name: str, date: DateParse) -> None:
         return
     ctx.dates["date_of_death"] = date
     ctx.values["date_of_death"] = date.value
-    ctx.raws.setdefault("date_of_death", ctx.raws[name])
+    if "date_of_death" not in ctx.raws:
+        raws = ctx.raws = dict(ctx.raws)  # the entry's own fields: not ours to change
+        raws["date_of_death"] = raws[name]
     ctx.changed.append("date_of_death")
     ctx.collector.extend("date_of_death", date.findings)
 
@@ -861,7 +863,11 @@ def _required(ctx: _Context, register_type: RegisterType) -> None:
 
 def _low_confidence(ctx: _Context) -> None:
     threshold = ctx.options.min_confidence
-    for name, raw in ctx.raws.items():
+    raws = ctx.raws
+    for name, _, _ in _PLANS[ctx.entry.register_type]:  # the record's fields, in reading order
+        raw = raws.get(name)
+        if raw is None:
+            continue
         if name in KEY_FIELDS and raw.confidence < threshold and raw.text.strip():
             ctx.collector.add(
                 name,
@@ -909,7 +915,7 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
                     IssueCode.FIELD_UNEXPECTED,
                     f"a {register_type.value} record has no field {name}; kept out of the record",
                 )
-    raws, values, issues = ctx.raws, ctx.values, ctx.collector.issues
+    values, issues = ctx.values, ctx.collector.issues
     result_names, dates, ethnicity_codes = ctx.result_names, ctx.dates, ctx.ethnicity_codes
     reference_year = entry.book_year
     page_number = entry.provenance.page_number
@@ -924,7 +930,6 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
         raw = get(name)
         if raw is None:
             continue
-        raws[name] = raw
         present |= bit
         text = raw.text
         reading = memo.get(text)
@@ -956,6 +961,7 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
     _cross_check(ctx, register_type)
     _partial_date_notes(ctx)
 
+    raws = ctx.raws
     for name in ctx.changed:
         raw = raws[name]
         data[name] = FieldValue(values.get(name), raw.text, raw.confidence, page_number, raw.bbox)
