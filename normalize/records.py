@@ -41,7 +41,7 @@ import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -135,15 +135,43 @@ _REGISTRATION_NUMBER = re.compile(
 
 @dataclass(slots=True)
 class NormalizedResult:
-    """A normalized record and what matching needs beside it (name parts per name field)."""
+    """A normalized record, with what its readings give beside the values, on demand."""
 
     record: CivilRecordBase
-    names: dict[str, NameParts] = field(default_factory=dict)
-    ethnicity_codes: dict[str, str] = field(default_factory=dict)
 
     @property
     def issues(self) -> list[ValidationIssue]:
         return self.record.issues
+
+    @property
+    def names(self) -> dict[str, NameParts]:
+        """Family, middle and given parts (and comparison keys) of each name field read.
+
+        Read again from the field's text when asked (remembered readings serve): a record keeps
+        no copy of what few callers need.
+        """
+        record = self.record
+        found: dict[str, NameParts] = {}
+        for name in _NAME_FIELDS[record.register_type]:
+            text = getattr(record, name).raw_text
+            if text and not text.isspace():
+                parts = (_NAME_PARSES.get(text) or normalize_name(text))[0]
+                if parts is not None:
+                    found[name] = parts
+        return found
+
+    @property
+    def ethnicity_codes(self) -> dict[str, str]:
+        """GSO code of each ethnicity field read as one of the 54 groups (read again, as names)."""
+        record = self.record
+        found: dict[str, str] = {}
+        for name in _ETHNICITY_FIELDS[record.register_type]:
+            text = getattr(record, name).raw_text
+            if text and not text.isspace():
+                code = parse_ethnicity(text).code
+                if code is not None:
+                    found[name] = code
+        return found
 
     @property
     def can_auto_link(self) -> bool:
@@ -164,10 +192,8 @@ class _Context:
         "collector",
         "dates",
         "entry",
-        "ethnicity_codes",
         "options",
         "raws",
-        "result_names",
         "values",
     )
 
@@ -178,8 +204,6 @@ class _Context:
         self.values: dict[str, Any] = {}
         self.raws: dict[str, RawField] = entry.fields  # read only, see _apply_death_date
         self.dates: dict[str, DateParse] = {}
-        self.result_names: dict[str, NameParts] = {}
-        self.ethnicity_codes: dict[str, str] = {}
         self.changed: list[str] = []
 
 
@@ -187,11 +211,10 @@ class _Context:
 
 
 class _Reading(NamedTuple):
-    """What one cell's text gives: the value, its issues, and what matching needs beside.
+    """What one cell's text gives: the value, its issues, and what the checks need beside.
 
-    ``extra`` is what ``kind`` says it is: nothing (:data:`_PLAIN`), the name's parts
-    (:data:`_NAME`), the date's reading (:data:`_DATE`), the ethnicity's code
-    (:data:`_ETHNICITY`), or the date a time-of-death cell holds too (:data:`_DEATH_DATE`).
+    ``extra`` is what ``kind`` says it is: nothing (:data:`_PLAIN`), the date's reading
+    (:data:`_DATE`), or the date a time-of-death cell holds too (:data:`_DEATH_DATE`).
     ``by_year`` marks a reading that depends on the book's year (a two-digit year): it is
     remembered per (text, year), every other reading per text. (A named tuple: immutable, as a
     remembered reading must be; made with :func:`_make` and unpacked whole by the record loop,
@@ -205,7 +228,7 @@ class _Reading(NamedTuple):
     by_year: bool
 
 
-_PLAIN, _NAME, _DATE, _ETHNICITY, _DEATH_DATE = range(5)
+_PLAIN, _DATE, _DEATH_DATE = range(3)
 _tuple_new = tuple.__new__
 
 
@@ -269,7 +292,7 @@ def _read_name(name: str, text: str, _: int | None) -> _Reading:
     issues = tuple([issue_of(name, f) for f in findings]) if findings else ()
     if parts is None:
         return _tuple_new(_Reading, (None, issues, _PLAIN, None, False))  # type: ignore[arg-type]
-    return _tuple_new(_Reading, (parts.full_name, issues, _NAME, parts, False))  # type: ignore[arg-type]
+    return _tuple_new(_Reading, (parts.full_name, issues, _PLAIN, None, False))  # type: ignore[arg-type]
 
 
 def _read_date(name: str, text: str, reference_year: int | None) -> _Reading:
@@ -318,9 +341,7 @@ def _read_sex(name: str, text: str, _: int | None) -> _Reading:
 
 def _read_ethnicity(name: str, text: str, _: int | None) -> _Reading:
     parsed = parse_ethnicity(text)
-    if parsed.code is None:
-        return _reading(name, parsed.value, parsed.findings)
-    return _make(parsed.value, _issues(name, parsed.findings), _ETHNICITY, parsed.code)
+    return _reading(name, parsed.value, parsed.findings)
 
 
 def _read_nationality(name: str, text: str, _: int | None) -> _Reading:
@@ -464,6 +485,12 @@ _PLANS = {
     for rt in RegisterType
 }
 _FIELD_SETS = {rt: frozenset(record_fields(rt)) for rt in RegisterType}
+_NAME_FIELDS = {
+    rt: [n for n, _, _ in _PLANS[rt] if _READERS[n] is _read_name] for rt in RegisterType
+}
+_ETHNICITY_FIELDS = {
+    rt: [n for n, _, _ in _PLANS[rt] if _READERS[n] is _read_ethnicity] for rt in RegisterType
+}
 _RECORD_SET_FIELDS = frozenset({"record_id", "ward", "ward_code", "provenance", "issues"})
 _RECORDS_FIELDS_SETS: dict[RegisterType, dict[int, set[str]]] = {rt: {} for rt in RegisterType}
 """A record's fields-set by the mask of the fields its entry had: one set per combination,
@@ -916,7 +943,7 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
                     f"a {register_type.value} record has no field {name}; kept out of the record",
                 )
     values, issues = ctx.values, ctx.collector.issues
-    result_names, dates, ethnicity_codes = ctx.result_names, ctx.dates, ctx.ethnicity_codes
+    dates = ctx.dates
     reference_year = entry.book_year
     page_number = entry.provenance.page_number
     threshold = options.min_confidence
@@ -941,12 +968,8 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
         if found:
             issues += found
         if kind:
-            if kind == _NAME:
-                result_names[name] = extra
-            elif kind == _DATE:
+            if kind == _DATE:
                 dates[name] = extra
-            elif kind == _ETHNICITY:
-                ethnicity_codes[name] = extra
             else:
                 _apply_death_date(ctx, name, extra)
         confidence = raw.confidence
@@ -978,7 +1001,7 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
     set_fields_set(record, fields_set or _record_fields_set(register_type, present))
     set_extra(record, None)
     set_private(record, None)
-    return NormalizedResult(record, result_names, ethnicity_codes)
+    return NormalizedResult(record)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from normalize import clear_caches
+from normalize import names as names_module
 from normalize import records as records_module
 from normalize.records import (
     REQUIRED_FIELDS,
@@ -440,6 +441,20 @@ def test_two_digit_years_are_read_per_book_year(
     died = {**DEATH, "date_of_death": "05/03/20", "registration_date": "20/03/20"}
     death = normalize_entry(make_entry(RegisterType.DEATH, died, book_year=1930), options)
     assert death.record.date_of_death.value == PartialDate(year=1920, month=3, day=5)
+
+
+def test_name_parts_and_ethnicity_codes_are_those_of_the_cells(
+    make_entry: MakeEntry, options: NormalizeOptions
+) -> None:
+    texts = {**MARRIAGE, "husband_ethnicity": "xyz", "wife_full_name": " ", "wife_ethnicity": "TÀY"}
+    result = normalize_entry(make_entry(RegisterType.MARRIAGE, texts), options)
+    husband = names_module.normalize_name(MARRIAGE["husband_full_name"]).parts
+    assert result.ethnicity_codes == {"wife_ethnicity": "02"}  # "xyz" is no group
+    assert result.names == {"husband_full_name": husband}  # a blank name has no parts
+    assert husband is not None and husband.given == "Trí"
+    clear_caches()  # read again from the record's texts, not from remembered readings
+    assert result.names == {"husband_full_name": husband}
+    assert result.ethnicity_codes == {"wife_ethnicity": "02"}
 
 
 def test_names_and_dates_read_for_one_field_serve_the_others(
