@@ -293,9 +293,8 @@ def _date_parse(text: str, reference_year: int | None) -> DateParse:
 def _read_name(name: str, text: str, _: int | None) -> _Reading:
     parts, findings = _NAME_PARSES.get(text) or _name_parse(text)
     issues = tuple([issue_of(name, f) for f in findings]) if findings else ()
-    if parts is None:
-        return _tuple_new(_Reading, (None, issues, _PLAIN, None, False))  # type: ignore[arg-type]
-    return _tuple_new(_Reading, (parts.full_name, issues, _PLAIN, None, False))  # type: ignore[arg-type]
+    value = parts.full_name if parts is not None else None
+    return _tuple_new(_Reading, (value, issues, _PLAIN, None, False))  # type: ignore[arg-type]
 
 
 def _read_date(name: str, text: str, reference_year: int | None) -> _Reading:
