@@ -528,7 +528,7 @@ def _canonical_admin(admin: str) -> str:
     no qualifier ("thị xã Kỳ Anh (Thị xã)": the unit lists qualify names shared by two units)."""
     lowered = admin.lower()
     if "(" not in lowered:  # no qualifier to drop (the usual case): strip and join only
-        stripped = [c.strip() for c in _COMPONENT_SPLIT.split(lowered)]
+        stripped = [c.strip() for c in _components(lowered)]
         return ", ".join([c for c in stripped if c])
     return _canonical_components(lowered)
 
