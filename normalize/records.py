@@ -153,33 +153,38 @@ class NormalizedResult:
         Read again from the field's text when asked (remembered readings serve): a record keeps
         no copy of what few callers need.
         """
-        record = self.record
-        found: dict[str, NameParts] = {}
-        for name in _NAME_FIELDS[record.register_type]:
-            text = getattr(record, name).raw_text
-            if text and not text.isspace():
-                parts = (_NAME_PARSES.get(text) or normalize_name(text))[0]
-                if parts is not None:
-                    found[name] = parts
-        return found
+        return _read_cells(
+            self.record,
+            _NAME_FIELDS,
+            lambda text: (_NAME_PARSES.get(text) or normalize_name(text))[0],
+        )
 
     @property
     def ethnicity_codes(self) -> dict[str, str]:
         """GSO code of each ethnicity field read as one of the 54 groups (read again, as names)."""
-        record = self.record
-        found: dict[str, str] = {}
-        for name in _ETHNICITY_FIELDS[record.register_type]:
-            text = getattr(record, name).raw_text
-            if text and not text.isspace():
-                code = parse_ethnicity(text).code
-                if code is not None:
-                    found[name] = code
-        return found
+        return _read_cells(self.record, _ETHNICITY_FIELDS, lambda text: parse_ethnicity(text).code)
 
     @property
     def can_auto_link(self) -> bool:
         """No issue forbids automatic linking."""
         return not any(i.severity is IssueSeverity.ERROR for i in self.record.issues)
+
+
+def _read_cells(
+    record: CivilRecordBase,
+    fields: dict[RegisterType, list[str]],
+    read: Callable[[str], Any],
+) -> dict[str, Any]:
+    """``read`` of the text of each of the record's ``fields`` that is not blank (as ``_read``
+    skips blank cells), where it gives something."""
+    found: dict[str, Any] = {}
+    for name in fields[record.register_type]:
+        text = getattr(record, name).raw_text
+        if text and not text.isspace():
+            got = read(text)
+            if got is not None:
+                found[name] = got
+    return found
 
 
 class _Context:
@@ -283,7 +288,7 @@ def _name_parse(text: str) -> NameParse:
 
 def _date_parse(text: str, reference_year: int | None) -> DateParse:
     parsed = parse_date(text, reference_year)
-    if not parsed[4]:  # by_year: a two-digit year's reading is remembered per field and year
+    if not parsed.by_year:  # a two-digit year's reading is remembered per field and book year
         if len(_DATE_PARSES) >= PARSES_LIMIT:
             _DATE_PARSES.clear()
         _DATE_PARSES[text] = parsed
