@@ -32,9 +32,11 @@ once, and the regular expressions that would try a pattern at every character (r
 abbreviations) run only where their text can match. A record's ``__dict__`` starts as a copy
 of a template holding every field in the model's order, so setting the fields never grows it,
 and records whose entries had the same fields share one fields-set (records are frozen:
-nothing adds to it). The raw fields are read from the entry's own dict, and a result keeps
-nothing but its record. A record keeps ~2.5 KB and the memos ~1.4 KB a record of a
-100k-entry batch (~7 KB and ~1.7 KB when the field values were models).
+nothing adds to it). The raw fields are read from the entry's own dict, each unpacked at once
+(a :class:`~schemas.records.RawField` is a tuple: one object to fetch, where a model's
+attributes sat behind its ``__dict__``), and a result keeps nothing but its record. A record
+keeps ~2.5 KB and the memos ~1.4 KB a record of a 100k-entry batch (~7 KB and ~1.7 KB when
+the field values were models).
 """
 
 from __future__ import annotations
@@ -965,7 +967,7 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
         if raw is None:
             continue
         present |= bit
-        text = raw.text
+        text, confidence, bbox, _ = raw
         reading = memo.get(text)
         if reading is None or reading is _PER_YEAR:
             reading = _read(name, memo, text, reference_year, reading is not None)
@@ -979,11 +981,10 @@ def normalize_entry(entry: RawEntry, options: NormalizeOptions) -> NormalizedRes
                 dates[name] = extra
             else:
                 _apply_death_date(ctx, name, extra)
-        confidence = raw.confidence
         if confidence < threshold:
             doubtful = True
         # FieldValue(value, text, ...) without its __new__'s call (~16 per record)
-        data[name] = tuple_new(FieldValue, (value, text, confidence, page_number, raw.bbox))
+        data[name] = tuple_new(FieldValue, (value, text, confidence, page_number, bbox))
 
     _required(ctx, register_type)
     if doubtful:

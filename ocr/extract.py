@@ -376,7 +376,7 @@ def _raw_field(out: _Output, reading: Reading, field: str, box: BBox) -> RawFiel
             text=fixed.text,
             confidence=confidence,
             bbox=source_box,
-            corrections=list(fixed.corrections),
+            corrections=fixed.corrections,
         )
     return RawField(text=reading.text, confidence=confidence, bbox=source_box)
 

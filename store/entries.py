@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from civreg.errors import DataValidationError
 from schemas.enums import PageShape
-from schemas.records import RawEntry, RawField
+from schemas.records import RAW_FIELD, RawEntry, RawField
 from schemas.store import Document, Page, RawEntryRow, utcnow
 from schemas.values import BBox, Provenance
 from store._session import Bind, chunks, reading, writing
@@ -51,8 +51,12 @@ def _entry_values(entry: RawEntry, page_id: int) -> dict[str, Any]:
         "page_id": page_id,
         "register_type": entry.register_type,
         "row_index": provenance.row_index,
-        "fields": {name: raw.model_dump(mode="json") for name, raw in entry.fields.items()},
-        "extra": {name: raw.model_dump(mode="json") for name, raw in entry.extra.items()},
+        "fields": {
+            name: RAW_FIELD.dump_python(raw, mode="json") for name, raw in entry.fields.items()
+        },
+        "extra": {
+            name: RAW_FIELD.dump_python(raw, mode="json") for name, raw in entry.extra.items()
+        },
         "bbox": provenance.bbox.as_list() if provenance.bbox else None,
         "book_ward": entry.book_ward,
         "book_year": entry.book_year,
@@ -148,7 +152,7 @@ def save_page_extraction(
 
 
 def _raw_fields(data: dict[str, Any]) -> dict[str, RawField]:
-    return {name: RawField.model_validate(value) for name, value in data.items()}
+    return {name: RAW_FIELD.validate_python(value) for name, value in data.items()}
 
 
 def load_raw_entries(bind: Bind, batch_id: str) -> list[RawEntry]:
