@@ -218,6 +218,76 @@ _NO_DIACRITICS = Finding.of(
 )
 
 
+def _words_of(text: str, findings: list[Finding]) -> tuple[list[_Word], list[str]] | None:
+    """The words of a name and their canonical forms, with the doubts about its characters and
+    syllables added to ``findings``; ``None`` when there is no name in ``text``."""
+    cleaned = _clean_fast(text)
+    if cleaned is None:
+        cleaned, unexpected = _clean(text)
+        if unexpected:
+            findings.append(
+                Finding.of(
+                    IssueCode.NAME_UNEXPECTED_CHARACTERS,
+                    f"characters {' '.join(unexpected)} cannot be in a name; dropped",
+                )
+            )
+    written = cleaned.split()
+    if not written:
+        if text.strip():
+            findings.append(Finding.of(IssueCode.NAME_UNREADABLE, f"no name in {text!r}"))
+        return None
+    if written[0][0] in "-'" or written[-1][-1] in "-'":
+        written = " ".join(written).strip(" -'").split()
+        if not written:
+            findings.append(Finding.of(IssueCode.NAME_UNREADABLE, f"no name in {text!r}"))
+            return None
+    # One pass over the words (each looked up once): what most names need and nothing more.
+    known = _WORDS.get
+    words = []
+    syllables = []
+    plain = True
+    for raw in written:
+        word = known(raw) or _word(raw)
+        words.append(word)
+        syllables.append(word.canonical)
+        if not word.plain:
+            plain = False
+    if not plain:  # most names have nothing to doubt
+        invalid = [w.canonical for w in words if not w.valid]
+        if invalid:
+            findings.append(
+                Finding.of(
+                    IssueCode.NAME_INVALID_SYLLABLE,
+                    f"not Vietnamese syllables (OCR damage?): {', '.join(invalid)}",
+                )
+            )
+        if len(words) >= 2 and any(w.lost_marks for w in words) and cleaned.isascii():
+            findings.append(_NO_DIACRITICS)
+        else:
+            doubts = [w.doubt for w in words if w.doubt]
+            if doubts:
+                findings.append(Finding.of(IssueCode.NAME_UNUSUAL_DIACRITICS, "; ".join(doubts)))
+    if len(words) == 2:
+        findings.append(_NO_MIDDLE_NAME)
+    return words, syllables
+
+
+def read_name(text: str) -> tuple[str | None, tuple[Finding, ...]]:
+    """The canonical name and every doubt about it, as :func:`normalize_name` gives them,
+    without the parts: what a record keeps of a name (the parts are for matching).
+
+    >>> read_name("NGUYỄN THỊ HỒNG NHUNG")
+    ('Nguyễn Thị Hồng Nhung', ())
+    >>> read_name("(((")[0] is None
+    True
+    """
+    findings: list[Finding] = []
+    read = _words_of(text, findings)
+    if read is None:
+        return None, tuple(findings)
+    return " ".join(read[1]), tuple(findings)
+
+
 def normalize_name(text: str) -> NameParse:
     """Canonical name, its parts, and every doubt about it.
 
@@ -233,62 +303,17 @@ def normalize_name(text: str) -> NameParse:
     True
     """
     findings: list[Finding] = []
-    cleaned = _clean_fast(text)
-    if cleaned is None:
-        cleaned, unexpected = _clean(text)
-        if unexpected:
-            findings.append(
-                Finding.of(
-                    IssueCode.NAME_UNEXPECTED_CHARACTERS,
-                    f"characters {' '.join(unexpected)} cannot be in a name; dropped",
-                )
-            )
-    written = cleaned.split()
-    if not written:
-        if text.strip():
-            findings.append(Finding.of(IssueCode.NAME_UNREADABLE, f"no name in {text!r}"))
+    read = _words_of(text, findings)
+    if read is None:
         return _tuple_new(NameParse, (None, tuple(findings)))
-    if written[0][0] in "-'" or written[-1][-1] in "-'":
-        written = " ".join(written).strip(" -'").split()
-        if not written:
-            findings.append(Finding.of(IssueCode.NAME_UNREADABLE, f"no name in {text!r}"))
-            return _tuple_new(NameParse, (None, tuple(findings)))
-    # One pass over the words (each looked up once): what most names need and nothing more.
-    known = _WORDS.get
-    words = []
-    syllables = []
-    plain = True
-    for raw in written:
-        word = known(raw) or _word(raw)
-        words.append(word)
-        syllables.append(word.canonical)
-        if not word.plain:
-            plain = False
+    words, syllables = read
     count = len(words)
-    if not plain:  # most names have nothing to doubt
-        invalid = [w.canonical for w in words if not w.valid]
-        if invalid:
-            findings.append(
-                Finding.of(
-                    IssueCode.NAME_INVALID_SYLLABLE,
-                    f"not Vietnamese syllables (OCR damage?): {', '.join(invalid)}",
-                )
-            )
-        if count >= 2 and any(w.lost_marks for w in words) and cleaned.isascii():
-            findings.append(_NO_DIACRITICS)
-        else:
-            doubts = [w.doubt for w in words if w.doubt]
-            if doubts:
-                findings.append(Finding.of(IssueCode.NAME_UNUSUAL_DIACRITICS, "; ".join(doubts)))
     full_name = " ".join(syllables)
     if count == 1:
         parts = _tuple_new(NameParts, (full_name, "", "", full_name, words[0].folded, ""))
     else:
-        if count == 2:
-            findings.append(_NO_MIDDLE_NAME)
-            family_length = 1  # "Lê Na": no compound is shorter than two syllables
-        else:
-            family_length = _family_length(syllables)
+        # "Lê Na": no compound is shorter than two syllables
+        family_length = 1 if count == 2 else _family_length(syllables)
         if family_length == 1:
             first = words[0]
             family, family_key = first.canonical, first.family_key

@@ -56,7 +56,7 @@ from normalize.construct import MAKE_MODEL, field_defaults
 from normalize.dates import DateParse, parse_date, parse_death_moment
 from normalize.ethnicity import parse_ethnicity
 from normalize.issues import Finding, IssueCode, IssueCollector, issue_of
-from normalize.names import NameParse, NameParts, normalize_name
+from normalize.names import NameParts, normalize_name, read_name
 from normalize.nationality import parse_nationality
 from normalize.personal_ids import cross_check_id, parse_id_cell, province_code_of
 from normalize.places import normalize_place
@@ -152,13 +152,13 @@ class NormalizedResult:
     def names(self) -> dict[str, NameParts]:
         """Family, middle and given parts (and comparison keys) of each name field read.
 
-        Read again from the field's text when asked (remembered readings serve): a record keeps
-        no copy of what few callers need.
+        Read again from the field's text when asked: a record keeps no copy of what few
+        callers need, and normalization remembers a name's reading without its parts.
         """
         return _read_cells(
             self.record,
             _NAME_FIELDS,
-            lambda text: (_NAME_PARSES.get(text) or normalize_name(text))[0],
+            lambda text: normalize_name(text).parts,
         )
 
     @property
@@ -273,46 +273,62 @@ def _reading(name: str, value: Any, findings: tuple[Finding, ...]) -> _Reading:
 # A name or a date read for one field is remembered for the others too: a mother's name is a
 # later record's full name, a father is a declarant, a birth is registered on another's birthday.
 
-_NAME_PARSES: dict[str, NameParse] = {}
-"""Names read so far, by text, for every name field and the declarant."""
-_DATE_PARSES: dict[str, DateParse] = {}
-"""Dates read so far, by text, for every date field (not those read with the book's year)."""
+_NAME_READINGS: dict[str, _Reading | tuple[str | None, tuple[Finding, ...]]] = {}
+"""Names read so far, by text, for every name field and the declarant: the reading itself where
+the name raises no doubt (one reading serves every field: its issues are none), else the
+canonical name and its findings (each field makes its own issues of them)."""
+_DATE_READINGS: dict[str, _Reading | DateParse] = {}
+"""Dates read so far, by text, for every date field, the same way: the reading itself where
+the date raises no doubt, else its parse. Not the dates read with the book's year."""
 PARSES_LIMIT = 200_000
 """Each of the two memos above is emptied when it holds this many readings."""
 
 
-def _name_parse(text: str) -> NameParse:
-    if len(_NAME_PARSES) >= PARSES_LIMIT:
-        _NAME_PARSES.clear()
-    parsed = _NAME_PARSES[text] = normalize_name(text)
-    return parsed
+def _name_reading(text: str) -> _Reading | tuple[str | None, tuple[Finding, ...]]:
+    if len(_NAME_READINGS) >= PARSES_LIMIT:
+        _NAME_READINGS.clear()
+    value, findings = known = read_name(text)
+    if not findings:
+        known = _tuple_new(_Reading, (value, (), _PLAIN, None, False))
+    _NAME_READINGS[text] = known
+    return known
 
 
-def _date_parse(text: str, reference_year: int | None) -> DateParse:
+def _date_reading(text: str, reference_year: int | None) -> _Reading | DateParse:
     parsed = parse_date(text, reference_year)
-    if not parsed.by_year:  # a two-digit year's reading is remembered per field and book year
-        if len(_DATE_PARSES) >= PARSES_LIMIT:
-            _DATE_PARSES.clear()
-        _DATE_PARSES[text] = parsed
-    return parsed
+    if parsed.by_year:  # a two-digit year's reading is remembered per field and book year
+        return parsed
+    if len(_DATE_READINGS) >= PARSES_LIMIT:
+        _DATE_READINGS.clear()
+    known = _DATE_READINGS[text] = (
+        parsed
+        if parsed.findings
+        else _tuple_new(_Reading, (parsed.value, (), _DATE, parsed, False))
+    )
+    return known
 
 
 def _read_name(name: str, text: str, _: int | None) -> _Reading:
-    parts, findings = _NAME_PARSES.get(text) or _name_parse(text)
-    issues = tuple([issue_of(name, f) for f in findings]) if findings else ()
-    value = parts.full_name if parts is not None else None
+    known = _NAME_READINGS.get(text) or _name_reading(text)
+    if known.__class__ is _Reading:
+        return known  # type: ignore[return-value]
+    value, findings = known
+    issues = tuple([issue_of(name, f) for f in findings])
     return _tuple_new(_Reading, (value, issues, _PLAIN, None, False))  # type: ignore[arg-type]
 
 
 def _read_date(name: str, text: str, reference_year: int | None) -> _Reading:
-    parsed = _DATE_PARSES.get(text) or _date_parse(text, reference_year)
-    value, findings, _, _, by_year = parsed
+    known = _DATE_READINGS.get(text) or _date_reading(text, reference_year)
+    if known.__class__ is _Reading:
+        return known  # type: ignore[return-value]
+    value, findings, _, _, by_year = known
     issues = tuple([issue_of(name, f) for f in findings]) if findings else ()
-    return _tuple_new(_Reading, (value, issues, _DATE, parsed, by_year))  # type: ignore[arg-type]
+    return _tuple_new(_Reading, (value, issues, _DATE, known, by_year))  # type: ignore[arg-type]
 
 
 def _read_year(name: str, text: str, reference_year: int | None) -> _Reading:
-    parsed = _DATE_PARSES.get(text) or _date_parse(text, reference_year)
+    known = _DATE_READINGS.get(text) or _date_reading(text, reference_year)
+    parsed: DateParse = known[3] if known.__class__ is _Reading else known  # type: ignore[assignment]
     value = parsed.value.year if parsed.value else None
     return _make(value, _issues(name, parsed.findings), _PLAIN, None, parsed.by_year)
 
@@ -381,9 +397,12 @@ def _read_declarant(name: str, text: str, _: int | None) -> _Reading:
     cleaned = clean_text(text)
     person, bracket, rest = cleaned.partition("(")
     person = person.strip()  # often a name read before
-    parts = (_NAME_PARSES.get(person) or _name_parse(person))[0]
-    if parts is not None and parts.full_name:
-        value = f"{parts.full_name} ({rest}" if bracket else parts.full_name
+    known = _NAME_READINGS.get(person) or _name_reading(person)
+    full_name = known[0]
+    if full_name:
+        if not bracket and known.__class__ is _Reading:
+            return known  # type: ignore[return-value]
+        value = f"{full_name} ({rest}" if bracket else full_name
         return _tuple_new(_Reading, (value, (), _PLAIN, None, False))  # type: ignore[arg-type]
     return _tuple_new(_Reading, (cleaned or None, (), _PLAIN, None, False))  # type: ignore[arg-type]
 
@@ -442,8 +461,8 @@ def clear_readings() -> None:
     """Forget every remembered reading."""
     for memo in _MEMOS.values():
         memo.clear()
-    _NAME_PARSES.clear()
-    _DATE_PARSES.clear()
+    _NAME_READINGS.clear()
+    _DATE_READINGS.clear()
 
 
 def _read(

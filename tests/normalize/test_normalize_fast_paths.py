@@ -184,9 +184,12 @@ def _reference_name(text: str) -> names.NameParse:
 
 @given(st.text(alphabet=_NAME_ALPHABET, max_size=14))
 def test_names_read_as_the_plain_reference(text: str) -> None:
-    assert names.normalize_name(text) == _reference_name(text)
+    reference = _reference_name(text)
+    assert names.normalize_name(text) == reference
+    assert names.read_name(text) == (reference.value, reference.findings)
     names.clear_words()  # and read afresh, no word remembered
-    assert names.normalize_name(text) == _reference_name(text)
+    assert names.normalize_name(text) == reference
+    assert names.read_name(text) == (reference.value, reference.findings)
 
 
 @pytest.mark.parametrize(
@@ -195,7 +198,9 @@ def test_names_read_as_the_plain_reference(text: str) -> None:
      "Trần Thị Hông", "- Lê Văn An'", "Bùi  Ngọc\u200bTường", "Hoà", "H'Mông Y", "Ksor H'Ni"],
 )  # fmt: skip
 def test_register_names_read_as_the_plain_reference(text: str) -> None:
-    assert names.normalize_name(text) == _reference_name(text)
+    reference = _reference_name(text)
+    assert names.normalize_name(text) == reference
+    assert names.read_name(text) == (reference.value, reference.findings)
 
 
 @given(st.text(alphabet="abcqunhậpà ,;()\t\u00a0Ệ", max_size=24))

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -483,21 +484,34 @@ def test_name_parts_and_ethnicity_codes_are_those_of_the_cells(
 
 
 def test_names_and_dates_read_for_one_field_serve_the_others(
-    make_entry: MakeEntry, options: NormalizeOptions
+    make_entry: MakeEntry, options: NormalizeOptions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clear_caches()
-    texts = {**BIRTH, "father_name": "Trần Văn Hùng", "declarant": "Trần Văn Hùng (cha)"}
+    read: list[str] = []
+
+    def counted(function: Callable[..., Any]) -> Callable[..., Any]:
+        def reading(text: str, *rest: Any) -> Any:
+            read.append(text)
+            return function(text, *rest)
+
+        return reading
+
+    monkeypatch.setattr(records_module, "read_name", counted(records_module.read_name))
+    monkeypatch.setattr(records_module, "parse_date", counted(records_module.parse_date))
+    texts = {**BIRTH, "father_name": "Trần Văn Hùng", "declarant": "Trần Văn Hùng"}
     first = normalize_entry(make_entry(RegisterType.BIRTH, texts), options)
-    parsed = records_module._NAME_PARSES["Trần Văn Hùng"]
-    assert first.names["father_name"] is parsed.parts
-    assert first.record.declarant.value == "Trần Văn Hùng (cha)"
-    death = normalize_entry(
-        make_entry(RegisterType.DEATH, {**DEATH, "full_name": "Trần Văn Hùng"}), options
-    )
-    assert death.names["full_name"] is parsed.parts  # read once, for three fields
-    assert records_module._DATE_PARSES[BIRTH["registration_date"]].value == PartialDate(
-        year=2020, month=3, day=20
-    )
+    assert first.record.declarant.value == "Trần Văn Hùng"
+    death_texts = {**DEATH, "full_name": "Trần Văn Hùng", "date_of_death": "20/03/2020"}
+    death = normalize_entry(make_entry(RegisterType.DEATH, death_texts), options)
+    assert death.record.full_name.value == "Trần Văn Hùng"
+    assert death.record.date_of_death.value == PartialDate(year=2020, month=3, day=20)
+    assert read.count("Trần Văn Hùng") == 1  # read once, for three fields
+    assert read.count(BIRTH["registration_date"]) == 1  # and a date once, for two
+    # a reading without issues is one object for every field that reads the text
+    memos = records_module._MEMOS
+    assert memos["father_name"]["Trần Văn Hùng"] is memos["full_name"]["Trần Văn Hùng"]
+    assert memos["declarant"]["Trần Văn Hùng"] is memos["full_name"]["Trần Văn Hùng"]
+    assert memos["date_of_death"]["20/03/2020"] is memos["registration_date"]["20/03/2020"]
 
 
 def test_a_text_read_for_two_fields_keeps_each_fields_issues(
