@@ -9,8 +9,8 @@ bad data: a record full of garbage comes out as a record full of issues.
 Severity decides the record's way: any ``error`` (impossible date, ID contradiction, missing
 required field) blocks auto-linking and sends it to a steward.
 
-Speed (issue 4): registers repeat their texts, so each field's reading (value, issues, name parts)
-is remembered per text, and a record costs little more than building its ~16 field values
+Speed (issue 4): registers repeat their texts, so each field's reading (value, issues) is
+remembered per text, and a record costs little more than building its ~16 field values
 (tuples: :class:`~schemas.values.FieldValue`); the parsers have fast paths for the common forms
 that read exactly as their general paths. Use :func:`normalize_entries` for batches: it pauses
 the cyclic garbage collector, which otherwise spends about half of a large batch's CPU time
@@ -23,7 +23,9 @@ What a cold batch costs beyond that is each distinct text's first reading and th
 records and memos keep (fresh memory is paid for in page faults: ~10 us for each new 4 KB page
 on the virtual build machine, ~3 ns a byte). A name or date read for one field is remembered
 once for every field (plain dicts: the parsers themselves remember nothing, where an LRU
-cache's links would cost memory and time for texts the field memos hold already). The first
+cache's links would cost memory and time for texts the field memos hold already), and where it
+raises no doubt its one reading serves every field (its issues are none); a name is remembered
+without its parts (family, middle, given and keys are for matching). The first
 readings make their tuples directly (no helper calls, no keyword defaults), and so do the
 parsers under them: a name is read in one pass over its words and is cleaned with one scan
 only when it holds more than letters and spaces, a new date or place is built as
@@ -35,7 +37,7 @@ and records whose entries had the same fields share one fields-set (records are 
 nothing adds to it). The raw fields are read from the entry's own dict, each unpacked at once
 (a :class:`~schemas.records.RawField` is a tuple: one object to fetch, where a model's
 attributes sat behind its ``__dict__``), and a result keeps nothing but its record. A record
-keeps ~2.5 KB and the memos ~1.4 KB a record of a 100k-entry batch (~7 KB and ~1.7 KB when
+keeps ~2.5 KB and the memos ~1.1 KB a record of a 100k-entry batch (~7 KB and ~1.7 KB when
 the field values were models).
 """
 
