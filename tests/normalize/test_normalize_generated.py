@@ -77,5 +77,7 @@ def test_the_benchmark_passes_agree(samples: list[Sample], evaluation: Evaluatio
     timings, results = time_normalization(samples[:300], OPTIONS)
     assert timings.cold.records == timings.warm.records == timings.entry_by_entry.records == 300
     assert timings.cold.cpu_seconds > 0 and timings.warm.cpu_seconds > 0
+    for timing in (timings.cold, timings.warm, timings.entry_by_entry):
+        assert 0 <= timing.system_seconds <= timing.cpu_seconds + 0.01  # a part of the CPU time
     again = evaluate(samples[:300], [normalize_entry(s.raw, OPTIONS) for s in samples[:300]])
     assert evaluate(samples[:300], results) == again
