@@ -25,7 +25,14 @@ from pydantic import (
 from pydantic_core import core_schema
 
 from schemas.enums import IssueSeverity, PageShape, RegisterType, Sex
-from schemas.values import BBox, FieldValue, PartialDate, Provenance, field_value_type
+from schemas.values import (
+    AttributeTuple,
+    BBox,
+    FieldValue,
+    PartialDate,
+    Provenance,
+    field_value_type,
+)
 
 PersonalIdText = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 
@@ -45,7 +52,7 @@ RAW_FIELD_ATTRIBUTES = ("text", "confidence", "bbox", "corrections")
 """A :class:`RawField`'s attributes, in order (its tuple order and its serialized keys)."""
 
 
-class RawField(tuple):  # type: ignore[type-arg]
+class RawField(AttributeTuple):
     """The text read for one field, with its confidence in [0, 1], its box, and the post-OCR
     corrections applied to it ("before -> after").
 
@@ -61,6 +68,7 @@ class RawField(tuple):  # type: ignore[type-arg]
     """
 
     __slots__ = ()
+    attributes = RAW_FIELD_ATTRIBUTES
 
     def __new__(
         cls,
@@ -90,15 +98,6 @@ class RawField(tuple):  # type: ignore[type-arg]
     corrections: tuple[str, ...] = property(  # type: ignore[assignment]
         itemgetter(3), doc="Post-OCR corrections applied, 'before -> after'."
     )
-
-    def __repr__(self) -> str:
-        inner = ", ".join(
-            f"{name}={item!r}" for name, item in zip(RAW_FIELD_ATTRIBUTES, self, strict=True)
-        )
-        return f"RawField({inner})"
-
-    def __getnewargs__(self) -> tuple[Any, ...]:
-        return tuple(self)
 
     def as_dict(self) -> dict[str, Any]:
         """The four attributes by name, in order (corrections as a list, as stored)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from operator import itemgetter
-from typing import Any, Generic, Optional, TypeVar, get_args, get_origin
+from typing import Any, ClassVar, Generic, Optional, TypeVar, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -179,7 +179,24 @@ FIELD_VALUE_ATTRIBUTES = ("value", "raw_text", "confidence", "page_number", "bbo
 """A :class:`FieldValue`'s attributes, in order (its tuple order and its serialized keys)."""
 
 
-class FieldValue(tuple, Generic[T]):  # type: ignore[type-arg]
+class AttributeTuple(tuple):  # type: ignore[type-arg]
+    """An immutable tuple whose items are named attributes (``attributes``, in order): its
+    repr names them, and a copy or a pickle is made again through the class's ``__new__``."""
+
+    __slots__ = ()
+    attributes: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        inner = ", ".join(
+            f"{name}={item!r}" for name, item in zip(self.attributes, self, strict=True)
+        )
+        return f"{type(self).__name__}({inner})"
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return tuple(self)
+
+
+class FieldValue(AttributeTuple, Generic[T]):
     """One field of a record: its value with the confidence and place it was read from.
 
     ``raw_text`` is the text as read (OCR or text layer) before normalization; ``confidence`` is
@@ -198,6 +215,7 @@ class FieldValue(tuple, Generic[T]):  # type: ignore[type-arg]
     """
 
     __slots__ = ()
+    attributes = FIELD_VALUE_ATTRIBUTES
 
     def __new__(
         cls,
@@ -215,15 +233,6 @@ class FieldValue(tuple, Generic[T]):  # type: ignore[type-arg]
     confidence: float | None = property(itemgetter(2), doc="Reading confidence in [0, 1].")  # type: ignore[assignment]
     page_number: int | None = property(itemgetter(3), doc="1-based page read from.")  # type: ignore[assignment]
     bbox: BBox | None = property(itemgetter(4), doc="Box of the cell read.")  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        inner = ", ".join(
-            f"{name}={item!r}" for name, item in zip(FIELD_VALUE_ATTRIBUTES, self, strict=True)
-        )
-        return f"FieldValue({inner})"
-
-    def __getnewargs__(self) -> tuple[Any, ...]:
-        return tuple(self)
 
     def as_dict(self) -> dict[str, Any]:
         """The five attributes by name, in order (also what a record's dump holds)."""
