@@ -167,8 +167,7 @@ def canonical_name_text(text: str) -> str:
     >>> canonical_name_text("  lê   THỊ  thuý.  ")
     'Lê Thị Thúy'
     """
-    cleaned, _ = _clean(text)
-    return " ".join(_word(w).canonical for w in " ".join(cleaned.split()).strip(" -'").split())
+    return read_name(text)[0] or ""
 
 
 def split_name(full_name: str) -> tuple[str, str, str]:

@@ -187,6 +187,7 @@ def test_names_read_as_the_plain_reference(text: str) -> None:
     reference = _reference_name(text)
     assert names.normalize_name(text) == reference
     assert names.read_name(text) == (reference.value, reference.findings)
+    assert names.canonical_name_text(text) == (reference.value or "")
     names.clear_words()  # and read afresh, no word remembered
     assert names.normalize_name(text) == reference
     assert names.read_name(text) == (reference.value, reference.findings)
